@@ -1,0 +1,1 @@
+"""npgrad\x27s autograd engine."""
