@@ -1,1 +1,13 @@
-"""npgrad\x27s autograd engine."""
+"""npgrad's autograd engine: Tensors that record their ops, and reverse-mode gradients."""
+from .tensor import Tensor
+from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .engine import grad
+from .gradcheck import GradcheckError, gradcheck, numerical_gradient, rel_error
+from .ops import concatenate, maximum, minimum, stack, where
+from .dot import to_dot
+
+__all__ = [
+    "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "gradcheck",
+    "numerical_gradient", "rel_error", "GradcheckError", "concatenate", "stack", "where",
+    "maximum", "minimum", "detect_anomaly", "to_dot",
+]

@@ -1,0 +1,223 @@
+"""The backward pass. ``grad`` is the functional core; ``Tensor.backward`` is a thin layer on it.
+
+The traversal is iterative: one pass counts, for every node reachable from the outputs, how
+many consumers will send it a gradient; a second pass runs each node's rule once all of them
+have, and frees the node's saved values right after (unless ``retain_graph``).
+"""
+import numpy as np
+
+from .grad_mode import _Mode
+from .ops.base import input_shapes
+from .ops.helpers import unbroadcast
+from .tensor import Tensor
+
+
+def backward(tensor, gradient=None, retain_graph=False):
+    """Accumulate (``+=``) d tensor / d leaf into the ``.grad`` of every leaf that requires grad."""
+    seeds = _seeds((tensor,), (gradient,), create_graph=False)
+    owned = set()
+    leaf_grads = _run((tensor,), seeds, retain_graph, False, None, owned)
+    for leaf, g in leaf_grads.items():
+        if leaf.grad is None:
+            leaf.grad = g if leaf in owned else np.array(g, dtype=leaf.dtype)
+        else:
+            leaf.grad += g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple of Tensors.
+
+    No ``.grad`` is touched. With ``create_graph=True`` the gradients are themselves
+    differentiable (second and higher derivatives).
+    """
+    outputs = _as_tuple(outputs, "outputs")
+    inputs = _as_tuple(inputs, "inputs")
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs, "grad_outputs", allow_any=True)
+        if len(grad_outputs) != len(outputs):
+            raise ValueError(f"got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"input {i} (shape {t.shape}) does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = _seeds(outputs, grad_outputs, create_graph)
+    owned = set()
+    captured = _run(outputs, seeds, retain_graph, create_graph, set(inputs), owned)
+    results = []
+    for i, t in enumerate(inputs):
+        g = captured.get(t)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"input {i} (shape {t.shape}) is not used to compute the outputs; "
+                    f"pass allow_unused=True to get None for it")
+            results.append(None)
+        elif isinstance(g, Tensor):
+            results.append(g)
+        else:
+            results.append(Tensor._result(g if t in owned else np.array(g, dtype=t.dtype), None))
+    return tuple(results)
+
+
+def topological_order(roots):
+    """Every node reachable from ``roots`` with how many consumers will send it a gradient.
+
+    Raises RuntimeError for a node freed by an earlier backward, or one whose saved input
+    was modified in place since the forward; so a failed backward changes nothing.
+    """
+    dependencies = {}
+    stack = []
+    for root in roots:
+        node = root.grad_fn
+        if node is not None and node not in dependencies:
+            dependencies[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        inputs = node.inputs
+        if inputs is None:
+            raise RuntimeError(
+                f"trying to backward through the graph a second time: the saved values of "
+                f"'{node.name}' were freed after the first backward; pass retain_graph=True "
+                f"to the first backward (or grad) to keep them")
+        if node.reads_inputs:
+            _check_versions(node)
+        for t, needed in zip(inputs, node.needs_input_grad):
+            if needed:
+                parent = t.grad_fn
+                if parent is not None:
+                    if parent in dependencies:
+                        dependencies[parent] += 1
+                    else:
+                        dependencies[parent] = 1
+                        stack.append(parent)
+    return dependencies
+
+
+def _run(roots, seeds, retain_graph, create_graph, targets, owned):
+    """Propagate ``seeds`` from ``roots`` and return the gradients reaching the targets.
+
+    ``targets`` None means every leaf that requires grad. ``owned`` collects the keys whose
+    gradient buffer the engine allocated itself, the only ones it may add into in place.
+    """
+    dependencies = topological_order(roots)
+    captured, pending = {}, {}
+    for root, seed in zip(roots, seeds):
+        if (root.grad_fn is None) if targets is None else (root in targets):
+            _accumulate(captured, root, seed, False, owned)
+        if root.grad_fn is not None:
+            _accumulate(pending, root.grad_fn, seed, False, owned)
+    ready = [node for node in pending if dependencies[node] == 0]
+    anomaly = _Mode.detect_anomaly
+    while ready:
+        node = ready.pop()
+        upstream = pending.pop(node)
+        inputs = node.inputs
+        if create_graph:
+            result = node.backward(upstream, *inputs)
+        else:
+            result = node.backward(upstream, *[t.data if isinstance(t, Tensor) else t
+                                               for t in inputs])
+        if len(inputs) == 1:
+            result = (result,)
+        for i, (t, g, needed) in enumerate(zip(inputs, result, node.needs_input_grad)):
+            if not needed or g is None:
+                continue
+            if g.shape != t.shape:
+                g = unbroadcast(g, t.shape)
+            if g.dtype != t.dtype:
+                g = g.astype(t.dtype)
+            if anomaly:
+                _check_gradient(node, i, g)
+            # a fresh array that no one else holds can later be added into in place
+            fresh = type(g) is np.ndarray and g.base is None and g is not upstream
+            parent = t.grad_fn
+            wanted = (parent is None) if targets is None else (t in targets)
+            if wanted:
+                _accumulate(captured, t, g, fresh and parent is None, owned)
+            if parent is not None:
+                _accumulate(pending, parent, g, fresh and not wanted, owned)
+                dependencies[parent] -= 1
+                if dependencies[parent] == 0:
+                    ready.append(parent)
+        if not retain_graph:
+            node.inputs = None
+            node.saved = None
+    return captured
+
+
+def _accumulate(store, key, g, fresh, owned):
+    previous = store.get(key)
+    if previous is None:
+        store[key] = g
+        if fresh:
+            owned.add(key)
+    elif key in owned:
+        previous += g
+    else:
+        total = previous + g
+        store[key] = total
+        if type(total) is np.ndarray:
+            owned.add(key)
+
+
+def _check_versions(node):
+    for i, (t, version) in enumerate(zip(node.inputs, node.versions)):
+        if isinstance(t, Tensor) and t._version != version:
+            raise RuntimeError(
+                f"a tensor needed to compute the gradient of '{node.name}' was modified in "
+                f"place: input {i} (shape {t.shape}) is at version {t._version}, expected "
+                f"version {version}")
+
+
+def _check_gradient(node, i, g):
+    if not np.isfinite(g.data if isinstance(g, Tensor) else g).all():
+        shapes = input_shapes([t.data if isinstance(t, Tensor) else t for t in node.inputs])
+        raise FloatingPointError(
+            f"the backward of '{node.name}' produced NaN or inf in the gradient of input {i} "
+            f"(input shapes {shapes})")
+
+
+def _seeds(outputs, grad_outputs, create_graph):
+    seeds = []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"output {i} must be a Tensor, not {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"output {i} (shape {t.shape}) does not require grad and has no grad_fn")
+        if g is None:
+            if t.size != 1:
+                raise RuntimeError(
+                    f"a gradient can be implied only for a one-element output; output {i} has "
+                    f"shape {t.shape}: pass its gradient explicitly")
+            g = np.ones(t.shape, dtype=t.dtype)
+        if isinstance(g, Tensor):
+            array = g.data
+        else:
+            array = np.asarray(g, dtype=t.dtype)
+        if array.shape != t.shape:
+            raise ValueError(
+                f"the gradient for output {i} has shape {array.shape}, but the output has "
+                f"shape {t.shape}")
+        if create_graph:
+            seed = g if isinstance(g, Tensor) else Tensor._result(array, None)
+            seeds.append(seed.astype(t.dtype))
+        else:
+            seeds.append(array if array.dtype == t.dtype else array.astype(t.dtype))
+    return seeds
+
+
+def _as_tuple(x, what, allow_any=False):
+    if isinstance(x, Tensor) or (allow_any and not isinstance(x, (list, tuple))):
+        return (x,)
+    x = tuple(x)
+    if not allow_any:
+        for i, t in enumerate(x):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{what}[{i}] must be a Tensor, not {type(t).__name__}")
+    return x

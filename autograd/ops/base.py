@@ -1,0 +1,84 @@
+"""The op protocol: one small class per primitive holds its forward and its gradient rule.
+
+An op instance is also the graph node of its output. ``forward(*values)`` gets numpy arrays
+(and Python numbers for constant operands) and returns the output array, keeping in
+``self.saved`` whatever backward needs beyond the inputs. ``backward(upstream, *values)``
+returns one gradient per input (a bare gradient for single-input ops), or None where no
+gradient is needed. The engine calls backward in one of two modes, and the same rule serves
+both: with numpy arrays (the fast path), or with Tensors (``create_graph=True``), in which case
+the rule's own operations are recorded and can be differentiated again. Rules therefore use
+only operations that arrays and Tensors share (operators, ``.sum``, ``.reshape``, ``.T``...)
+and the helpers in ``autograd.ops.helpers``.
+
+Shared work lives in the engine, not in the rules: undoing broadcasting, casting to the
+input's dtype, skipping inputs that need no gradient, accumulating without aliasing.
+A rule must never return one of its inputs, ``self.saved`` or the same fresh array twice.
+"""
+import numpy as np
+
+from ..grad_mode import _Mode
+from ..tensor import Tensor
+
+REGISTRY = {}
+
+
+class Op:
+    """Base class of every primitive; subclasses with a ``name`` are registered."""
+    __slots__ = ("inputs", "needs_input_grad", "versions", "saved")
+    name = ""
+    # False for ops whose backward never reads their inputs' values (add, reshape...):
+    # those don't care if an input is modified in place after the forward.
+    reads_inputs = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            if cls.name in REGISTRY:
+                raise RuntimeError(f"two ops are named {cls.name!r}")
+            REGISTRY[cls.name] = cls
+
+    def forward(self, *values):
+        raise NotImplementedError
+
+    def backward(self, upstream, *values):
+        raise NotImplementedError
+
+    def output(self, upstream):
+        """The op's output as saved by forward, on this node when differentiating the rule."""
+        out = self.saved if type(self.saved) is not tuple else self.saved[0]
+        if isinstance(upstream, Tensor):
+            return Tensor._result(out, self)
+        return out
+
+    def __repr__(self):
+        return f"<{self.name or type(self).__name__} op>"
+
+
+def apply(op, *args):
+    """Run ``op`` on Tensors and constants; record it in the graph when a gradient is needed."""
+    values = [a.data if isinstance(a, Tensor) else a for a in args]
+    out = op.forward(*values)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
+    if _Mode.detect_anomaly:
+        _check_forward(op, out, values)
+    if _Mode.grad_enabled:
+        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+        if True in needs:
+            op.inputs = args
+            op.needs_input_grad = needs
+            if op.reads_inputs:
+                op.versions = [a._version if isinstance(a, Tensor) else 0 for a in args]
+            return Tensor._result(out, op)
+    return Tensor._result(out, None)
+
+
+def input_shapes(values):
+    return ", ".join(str(np.shape(v)) for v in values)
+
+
+def _check_forward(op, out, values):
+    if out.dtype.kind in "fc" and not np.isfinite(out).all():
+        raise FloatingPointError(
+            f"the forward of '{op.name}' produced NaN or inf (output shape {out.shape}, "
+            f"input shapes {input_shapes(values)})")

@@ -1,0 +1,92 @@
+"""The small vocabulary that gradient rules share, for numpy arrays and Tensors alike.
+
+Each helper does the numpy thing on arrays and the matching differentiable op on Tensors, so
+one rule serves both the fast path and ``create_graph=True``.
+"""
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def value(x):
+    """The raw numpy data of a Tensor, or ``x`` itself (for masks and other constants)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` over the axes that broadcasting added or stretched, to give it ``shape``."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes)
+    return g.reshape(shape)
+
+
+def keepdims_shape(shape, axes):
+    """``shape`` with the reduced ``axes`` kept as size 1."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def repeat_to_match_shape(g, shape, axes, keepdims):
+    """Broadcast the gradient of a reduction over ``axes`` back to the input's ``shape``."""
+    if not keepdims:
+        g = g.reshape(keepdims_shape(shape, axes))
+    return broadcast_to(g, shape)
+
+
+def broadcast_to(x, shape):
+    if isinstance(x, Tensor):
+        return x.broadcast_to(shape)
+    return np.broadcast_to(x, shape)
+
+
+def exp(x):
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def log(x):
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def where(condition, x, y):
+    from .elementwise import where as tensor_where
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return tensor_where(condition, x, y)
+    return np.where(condition, x, y)
+
+
+def matrix_transpose(x):
+    """Swap the last two axes (``x.mT``)."""
+    axes = list(range(x.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return x.transpose(axes)
+
+
+def expand_dims(x, axis):
+    if isinstance(x, Tensor):
+        return x.expand_dims(axis)
+    return np.expand_dims(x, axis)
+
+
+def squeeze(x, axis):
+    if isinstance(x, Tensor):
+        return x.squeeze(axis)
+    return np.squeeze(x, axis)
+
+
+def untake(g, index, shape):
+    """Scatter-add ``g`` into zeros of ``shape`` at ``index`` (repeated indices accumulate)."""
+    from .indexing import Untake
+    from .base import apply
+    if isinstance(g, Tensor):
+        return apply(Untake(index, shape), g)
+    return Untake.scatter(g, index, shape)
+
+
+def balanced_eq(x, reduced, axes):
+    """Weights that split a max/min's gradient evenly between tied elements."""
+    is_extreme = x == reduced
+    return is_extreme / is_extreme.sum(axis=axes, keepdims=True)

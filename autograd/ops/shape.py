@@ -1,0 +1,164 @@
+"""Ops that move elements without changing them: reshape, transpose, broadcast, join."""
+import numpy as np
+
+from .base import Op, apply
+
+
+class Reshape(Op):
+    """x.reshape(shape);  dx = g.reshape(x.shape)."""
+    __slots__ = ("shape",)
+    name = "reshape"
+    reads_inputs = False
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, g, x):
+        return g.reshape(x.shape)
+
+
+class Transpose(Op):
+    """x.transpose(axes);  dx = g transposed by the inverse permutation."""
+    __slots__ = ("axes",)
+    name = "transpose"
+    reads_inputs = False
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, g, x):
+        return g.transpose(tuple(np.argsort(self.axes)))
+
+
+class BroadcastTo(Op):
+    """broadcast_to(x, shape);  dx = g summed back to x's shape (by the engine's unbroadcast)."""
+    __slots__ = ("shape",)
+    name = "broadcast_to"
+    reads_inputs = False
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, g, x):
+        return g
+
+
+class Concatenate(Op):
+    """concatenate(xs, axis);  each dx is its slice of g along axis."""
+    __slots__ = ("axis",)
+    name = "concatenate"
+    reads_inputs = False
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, g, *xs):
+        grads, start = [], 0
+        before = (slice(None),) * self.axis
+        for x, needed in zip(xs, self.needs_input_grad):
+            stop = start + x.shape[self.axis]
+            grads.append(g[before + (slice(start, stop),)] if needed else None)
+            start = stop
+        return tuple(grads)
+
+
+def reshape(x, *shape):
+    shape = _shape_argument(shape)
+    try:
+        return apply(Reshape(shape), x)
+    except (ValueError, TypeError):
+        raise ValueError(f"cannot reshape a tensor of shape {x.shape} into shape {shape}") from None
+
+
+def transpose(x, *axes):
+    axes = _shape_argument(axes) or tuple(range(x.ndim))[::-1]
+    if sorted(a % x.ndim if -x.ndim <= a < x.ndim else a for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"axes {axes} are not a permutation of the axes of shape {x.shape}")
+    return apply(Transpose(tuple(a % x.ndim for a in axes)), x)
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    try:
+        return apply(BroadcastTo(shape), x)
+    except ValueError:
+        raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}") from None
+
+
+def flatten(x):
+    return reshape(x, -1)
+
+
+def squeeze(x, axis=None):
+    if axis is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = {_check_axis(a, x.ndim) for a in axes}
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"cannot squeeze axis {a} of size {x.shape[a]} (shape {x.shape})")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def expand_dims(x, axis):
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    ndim = x.ndim + len(axes)
+    axes = {_check_axis(a, ndim) for a in axes}
+    sizes = iter(x.shape)
+    return reshape(x, tuple(1 if i in axes else next(sizes) for i in range(ndim)))
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis; every other axis must match."""
+    from ..tensor import Tensor
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    ndim = tensors[0].ndim
+    if ndim == 0:
+        raise ValueError("cannot concatenate 0-d tensors; use stack")
+    axis = _check_axis(axis, ndim)
+    shapes = [t.shape for t in tensors]
+    for shape in shapes:
+        if len(shape) != ndim or any(
+                a != b for i, (a, b) in enumerate(zip(shape, shapes[0])) if i != axis):
+            raise ValueError(f"cannot concatenate shapes {shapes} along axis {axis}")
+    return apply(Concatenate(axis), *tensors)
+
+
+def stack(tensors, axis=0):
+    """Join tensors of one shape along a new axis, built from expand_dims and concatenate."""
+    from ..tensor import Tensor
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    shapes = [t.shape for t in tensors]
+    if any(shape != shapes[0] for shape in shapes):
+        raise ValueError(f"stack needs tensors of one shape, got {shapes}")
+    axis = _check_axis(axis, tensors[0].ndim + 1)
+    return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
+
+
+def _check_axis(axis, ndim):
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of range for {ndim} dimensions")
+    return int(axis) % ndim
+
+
+def _shape_argument(shape):
+    """Accept both f(2, 3) and f((2, 3))."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)

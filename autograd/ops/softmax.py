@@ -1,0 +1,36 @@
+"""The softmax family, stable for logits of any size."""
+import numpy as np
+
+from .base import Op, apply
+from .reductions import logsumexp, normalize_axes
+
+
+class Softmax(Op):
+    """e^x / Σ e^x along axis;  dx = s (g - Σ g s)."""
+    __slots__ = ("axis",)
+    name = "softmax"
+    reads_inputs = False
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
+        e /= e.sum(axis=self.axis, keepdims=True)
+        self.saved = e
+        return e
+
+    def backward(self, g, x):
+        s = self.output(g)
+        gs = g * s
+        return gs - s * gs.sum(axis=self.axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    (axis,) = normalize_axes(axis, x.ndim)
+    return apply(Softmax(axis), x)
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x), built from logsumexp."""
+    return x - logsumexp(x, axis=axis, keepdims=True)
