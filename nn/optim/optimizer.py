@@ -1,0 +1,224 @@
+"""The optimizer base class: parameter groups, per-parameter state, saving and loading.
+
+Optimizers work on the parameters' numpy arrays directly and record no graph: every update
+writes into ``p.data`` in place and then bumps ``p._version`` once.
+"""
+import numbers
+
+import numpy as np
+
+
+def _is_param(obj):
+    return isinstance(getattr(obj, "data", None), np.ndarray) and hasattr(obj, "grad")
+
+
+class Optimizer:
+    """Base class of the optimizers.
+
+    ``param_groups`` is a list of dicts, each with ``"params"`` (a list of parameters) and the
+    hyper-parameters, which may be changed between steps. ``state`` maps each parameter (hashed
+    by identity) to its buffers, created on its first step.
+
+    A subclass sets ``_state_arrays`` (names of buffers shaped like the parameter),
+    ``_state_counters`` (names of step counters), ``_required_state``, and implements
+    ``_check_hyperparameters(group)``, ``_init_state(data)`` and ``_update_group(group)``.
+    """
+
+    _state_arrays = ()
+    _state_counters = ()
+    _required_state = ()
+
+    def __init__(self, params, defaults):
+        if _is_param(params) or isinstance(params, (dict, set)):
+            raise TypeError(
+                "params must be an ordered iterable of parameters or of dicts, "
+                f"not {type(params).__name__}")
+        self.defaults = dict(defaults)
+        self.state = {}
+        self._scratch = {}  # param -> (its data array, work arrays reused every step); never saved
+        self.param_groups = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __repr__(self):
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            hyper = ", ".join(f"{k}={v!r}" for k, v in group.items() if k != "params")
+            lines.append(f"  group {i}: {len(group['params'])} params, {hyper}")
+        return "\n".join(lines) + "\n)"
+
+    def add_param_group(self, param_group):
+        """Add a dict with ``"params"`` and optional per-group hyper-parameter overrides."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"a param group must be a dict, not {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("a param group needs a 'params' entry")
+        group = dict(param_group)
+        params = group["params"]
+        if isinstance(params, set):
+            raise TypeError("params must be an ordered collection, not a set")
+        params = [params] if _is_param(params) else list(params)
+        for p in params:
+            if not _is_param(p) or type(p).__hash__ is None:
+                raise TypeError("optimizer can only optimize hashable objects with .data and .grad "
+                                f"(like autograd.Tensor), not {type(p).__name__}")
+            if p.data.dtype.kind != "f":
+                raise TypeError(f"optimizer can only optimize floating parameters, not {p.data.dtype}")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a parameter appears more than once in a parameter group")
+        taken = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in taken for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self._check_hyperparameters(group)
+        self.param_groups.append(group)
+
+    def zero_grad(self):
+        """Set every parameter's ``.grad`` to None (never writes into the old gradient)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; ``closure`` re-evaluates the loss first."""
+        loss = None
+        if closure is not None:
+            from autograd import enable_grad  # only closures need the engine
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._update_group(group)
+        return loss
+
+    def _params_with_grad(self, group, n_scratch):
+        """Yield ``(data, grad, state, scratch)`` for each parameter of ``group`` with a gradient.
+
+        ``scratch`` holds at least ``n_scratch`` work arrays like ``data``. The version counter
+        is bumped when the caller asks for the next parameter, i.e. after its update is done.
+        """
+        state, scratches = self.state, self._scratch
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            data = p.data
+            if grad.shape != data.shape:
+                raise ValueError(f"gradient of shape {grad.shape} for a parameter of shape {data.shape}")
+            st = state.get(p)
+            if st is None:
+                st = state[p] = self._init_state(data)
+            # Work arrays are tied to the very array they were made for, so that rebinding
+            # p.data (to another shape or dtype) just makes new ones.
+            owner, scratch = scratches.get(p, (None, ()))
+            if owner is not data or len(scratch) < n_scratch:
+                scratch = [np.empty_like(data) for _ in range(n_scratch)]
+                scratches[p] = (data, scratch)
+            yield data, grad, st, scratch
+            p._version += 1
+
+    def state_dict(self):
+        """``{"state": {index: {name: array copy or number}}, "param_groups": [...]}``.
+
+        Parameters are numbered in order across the groups; each saved group holds its
+        hyper-parameters and ``"params"``, the list of its parameters' indices.
+        """
+        groups = []
+        params = []
+        for group in self.param_groups:
+            saved = {k: v for k, v in group.items() if k != "params"}
+            saved["params"] = list(range(len(params), len(params) + len(group["params"])))
+            params.extend(group["params"])
+            groups.append(saved)
+        state = {}
+        for index, p in enumerate(params):
+            entry = self.state.get(p)
+            if entry:  # like torch, parameters never stepped (or stateless) are left out
+                state[index] = {name: value.copy() if isinstance(value, np.ndarray) else value
+                                for name, value in entry.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load what ``state_dict()`` returned; every check is done before anything changes."""
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            raise ValueError("an optimizer state dict has exactly the keys 'state' and 'param_groups'")
+        saved_groups = list(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"this optimizer has {len(self.param_groups)}")
+        param_of = {}
+        new_hypers = []
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            indices = list(saved.get("params", ()))
+            if len(indices) != len(group["params"]):
+                raise ValueError(f"parameter group {i} of the loaded state dict has {len(indices)} "
+                                 f"parameters, this optimizer's has {len(group['params'])}")
+            param_of.update(zip(indices, group["params"]))
+            hyper = {k: v for k, v in saved.items() if k != "params"}
+            missing = [name for name in self.defaults if name not in hyper]
+            if missing:
+                raise ValueError(f"parameter group {i} of the loaded state dict lacks {missing}")
+            self._check_hyperparameters(hyper)
+            new_hypers.append(hyper)
+        new_state = {}
+        for index, entry in state_dict["state"].items():
+            if index not in param_of:
+                raise ValueError(f"loaded state dict has state for parameter {index!r}, "
+                                 "which no parameter group holds")
+            p = param_of[index]
+            new_state[p] = self._load_state_entry(index, entry, p.data)
+        self.state = new_state
+        for group, hyper in zip(self.param_groups, new_hypers):
+            params = group["params"]
+            group.clear()
+            group["params"] = params
+            group.update(hyper)
+
+    def _load_state_entry(self, index, entry, data):
+        """Check one parameter's saved state and return a copy in the parameter's dtype."""
+        unknown = set(entry) - set(self._state_arrays) - set(self._state_counters)
+        if unknown:
+            raise ValueError(f"state of parameter {index} has unknown entries {sorted(unknown)}")
+        missing = [name for name in self._required_state if entry.get(name) is None]
+        if missing:
+            raise ValueError(f"state of parameter {index} lacks {missing}")
+        loaded = {}
+        for name, value in entry.items():
+            if value is None:
+                continue
+            if name in self._state_counters:
+                if not isinstance(value, numbers.Real) or value < 0:
+                    raise ValueError(f"state {name!r} of parameter {index} must be a "
+                                     f"non-negative number, got {value!r}")
+                loaded[name] = int(value) if float(value).is_integer() else float(value)
+                continue
+            array = np.asarray(value)
+            if array.shape != data.shape:
+                raise ValueError(f"state {name!r} of parameter {index} has shape {array.shape}, "
+                                 f"the parameter has shape {data.shape}")
+            loaded[name] = np.array(array, dtype=data.dtype, copy=True)
+        return loaded
+
+    # Subclass hooks.
+    def _check_hyperparameters(self, group):
+        raise NotImplementedError
+
+    def _init_state(self, data):
+        raise NotImplementedError
+
+    def _update_group(self, group):
+        raise NotImplementedError
+
+
+def check_nonnegative(group, *names):
+    """Raise ValueError naming the first hyper-parameter of ``group`` that is not >= 0."""
+    for name in names:
+        value = group[name]
+        if not 0.0 <= value:  # also rejects NaN
+            raise ValueError(f"Invalid {name} value: {value!r}")

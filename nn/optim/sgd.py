@@ -1,0 +1,63 @@
+"""Stochastic gradient descent, optionally with (Nesterov) momentum, as torch.optim.SGD."""
+import numpy as np
+
+from .optimizer import Optimizer, check_nonnegative
+
+
+class SGD(Optimizer):
+    """SGD with PyTorch's momentum convention (the velocity is not scaled by lr).
+
+    g = grad + wd p;  b = mu b + (1 - dampening) g  (b = g on the first step);
+    p -= lr (g + mu b if nesterov else b)   (p -= lr g when mu = 0)
+    """
+
+    _state_arrays = ("momentum_buffer",)
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                        weight_decay=weight_decay)
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        check_nonnegative(group, "lr", "momentum", "weight_decay")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a positive momentum and zero dampening, "
+                             f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}")
+
+    def _init_state(self, data):
+        return {}  # the momentum buffer starts as a copy of the first gradient
+
+    def _update_group(self, group):
+        lr = float(group["lr"])
+        momentum = float(group["momentum"])
+        dampening = float(group["dampening"])
+        nesterov = bool(group["nesterov"])
+        weight_decay = float(group["weight_decay"])
+        # Nesterov with weight decay needs g and mu * b alive at once.
+        n_scratch = 2 if nesterov and weight_decay else 1
+        for data, grad, state, scratch in self._params_with_grad(group, n_scratch):
+            work = scratch[0]
+            if weight_decay:
+                np.multiply(data, weight_decay, out=work)
+                work += grad
+                grad = work
+            if momentum:
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = state["momentum_buffer"] = np.array(grad, dtype=data.dtype)
+                else:
+                    buf *= momentum
+                    if dampening:
+                        np.multiply(grad, 1.0 - dampening, out=work)
+                        buf += work
+                    else:
+                        buf += grad
+                if nesterov:
+                    out = scratch[1] if grad is work else work
+                    np.multiply(buf, momentum, out=out)
+                    out += grad
+                    grad = out
+                else:
+                    grad = buf
+            np.multiply(grad, -lr, out=work)
+            data += work
