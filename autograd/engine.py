@@ -14,7 +14,10 @@ from .tensor import Tensor
 
 def backward(tensor, gradient=None, retain_graph=False):
     """Accumulate (``+=``) d tensor / d leaf into the ``.grad`` of every leaf that requires grad."""
-    seeds = _seeds((tensor,), (gradient,), create_graph=False)
+    if gradient is None and tensor.requires_grad and tensor.data.size == 1:
+        seeds = (np.array(1, dtype=tensor.data.dtype).reshape(tensor.data.shape),)  # a scalar loss
+    else:
+        seeds = _seeds((tensor,), (gradient,), create_graph=False)
     owned = set()
     leaf_grads = _run((tensor,), seeds, retain_graph, False, None, owned)
     for leaf, g in leaf_grads.items():
@@ -84,7 +87,7 @@ def topological_order(roots):
                 f"trying to backward through the graph a second time: the saved values of "
                 f"'{node.name}' were freed after the first backward; pass retain_graph=True "
                 f"to the first backward (or grad) to keep them")
-        if node.reads_inputs:
+        if node.reads_inputs and node.recorded_at != _Mode.inplace_updates:
             _check_versions(node)
         for t, needed in zip(inputs, node.needs_input_grad):
             if needed:
@@ -127,20 +130,26 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         for i, (t, g, needed) in enumerate(zip(inputs, result, node.needs_input_grad)):
             if not needed or g is None:
                 continue
-            if g.shape != t.shape:
-                g = unbroadcast(g, t.shape)
-            if g.dtype != t.dtype:
-                g = g.astype(t.dtype)
+            data = t.data
+            if g.shape != data.shape:
+                g = unbroadcast(g, data.shape)
+            if g.dtype != data.dtype:
+                g = g.astype(data.dtype)
             if anomaly:
                 _check_gradient(node, i, g)
             # a fresh array that no one else holds can later be added into in place
             fresh = type(g) is np.ndarray and g.base is None and g is not upstream
             parent = t.grad_fn
-            wanted = (parent is None) if targets is None else (t in targets)
+            wanted = parent is None if targets is None else t in targets
             if wanted:
                 _accumulate(captured, t, g, fresh and parent is None, owned)
             if parent is not None:
-                _accumulate(pending, parent, g, fresh and not wanted, owned)
+                if parent in pending:
+                    _accumulate(pending, parent, g, False, owned)
+                else:
+                    pending[parent] = g
+                    if fresh and not wanted:
+                        owned.add(parent)
                 dependencies[parent] -= 1
                 if dependencies[parent] == 0:
                     ready.append(parent)
@@ -166,12 +175,13 @@ def _accumulate(store, key, g, fresh, owned):
 
 
 def _check_versions(node):
-    for i, (t, version) in enumerate(zip(node.inputs, node.versions)):
-        if isinstance(t, Tensor) and t._version != version:
+    """Raise if an input this node reads was updated in place after the node was recorded."""
+    for i, t in enumerate(node.inputs):
+        if getattr(t, "_updated_at", -1) > node.recorded_at:
             raise RuntimeError(
                 f"a tensor needed to compute the gradient of '{node.name}' was modified in "
-                f"place: input {i} (shape {t.shape}) is at version {t._version}, expected "
-                f"version {version}")
+                f"place after the forward: input {i} (shape {t.shape}) is now at version "
+                f"{t._version}")
 
 
 def _check_gradient(node, i, g):

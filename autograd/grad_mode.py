@@ -6,6 +6,7 @@ class _Mode:
     """Module-level state, read on every op (a class attribute is the cheapest global to read)."""
     grad_enabled = True
     detect_anomaly = False
+    inplace_updates = 0  # a global count of in-place updates, stamped on nodes and tensors
 
 
 def is_grad_enabled():

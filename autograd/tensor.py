@@ -17,7 +17,9 @@ class Tensor:
     numpy arrays keep their dtype and are shared, not copied. Only floating tensors can
     require grad.
     """
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "__weakref__")
+    # _updates and _updated_at are set by the first in-place update only (read with getattr)
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_updates", "_updated_at",
+                 "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -35,7 +37,6 @@ class Tensor:
         self.data = array
         self.grad = None
         self.grad_fn = None
-        self._version = 0
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -48,8 +49,20 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None
-        t._version = 0
         return t
+
+    @property
+    def _version(self):
+        """How many in-place updates this tensor has had."""
+        return getattr(self, "_updates", 0)
+
+    @_version.setter
+    def _version(self, count):
+        # Each in-place update gets a global sequence number, so the engine can tell in O(1)
+        # whether anything was updated after a node was recorded (see engine._check_versions).
+        self._updates = count
+        _Mode.inplace_updates += 1
+        self._updated_at = _Mode.inplace_updates
 
     # ---- attributes -------------------------------------------------------------------
     @property

@@ -19,12 +19,14 @@ class Linear(Op):
 
     def backward(self, g, x, w, b=None):
         need_x, need_w = self.needs_input_grad[:2]
-        rows = g.reshape(-1, g.shape[-1])  # any leading axes are a batch
-        gx = (g @ w.T) if need_x else None
-        gw = (x.reshape(-1, x.shape[-1]).T @ rows) if need_w else None
+        x_shape = x.shape
+        if g.ndim != 2:  # any leading axes are a batch
+            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x_shape[-1])
+        gx = (g @ w.T).reshape(x_shape) if need_x else None
+        gw = (x.T @ g) if need_w else None
         if b is None:
             return gx, gw
-        return gx, gw, (rows.sum(axis=0) if self.needs_input_grad[2] else None)
+        return gx, gw, (g.sum(axis=0) if self.needs_input_grad[2] else None)
 
 
 class CrossEntropy(Op):
@@ -37,34 +39,31 @@ class CrossEntropy(Op):
         self.target, self.reduction = target, reduction
 
     def forward(self, x):
+        # a boolean one-hot mask: picking and subtracting through it beats fancy indexing
+        onehot = self.target[:, None] == np.arange(x.shape[1])
         shifted = x - x.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
-        rows = np.arange(len(x))
-        losses = np.log(total[:, 0]) - shifted[rows, self.target]
+        losses = np.log(total[:, 0]) - shifted[onehot]
         exp /= total
-        self.saved = exp  # the probabilities
+        self.saved = (exp, onehot)  # the probabilities
         if self.reduction == "mean":
-            return losses.mean()
+            return losses.sum() / len(x)
         return losses.sum() if self.reduction == "sum" else losses
 
     def backward(self, g, x):
-        n = len(self.target)
+        probs, onehot = self.saved
         if isinstance(g, Tensor):  # differentiable rule: rebuild the probabilities on the graph
-            onehot = np.zeros(x.shape, dtype=x.dtype)
-            onehot[np.arange(n), self.target] = 1
-            d = x.softmax(axis=1) - onehot
-        else:
-            d = self.saved.copy()
-            d[np.arange(n), self.target] -= 1
+            probs = x.softmax(axis=1)
+        d = probs - onehot
         if self.reduction == "none":
-            return d * g.reshape(n, 1)
-        return d * (g / n if self.reduction == "mean" else g)
+            return d * g.reshape(-1, 1)
+        return d * (g / len(onehot) if self.reduction == "mean" else g)
 
 
 def linear(x, w, b=None):
     """x @ w + b with w of shape (in, out); one graph node."""
-    x_shape, w_shape = np.shape(value(x)), np.shape(value(w))
+    x_shape, w_shape = value(x).shape, value(w).shape
     if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[0]:
         raise ValueError(f"linear: input of shape {x_shape} does not fit a weight of shape "
                          f"{w_shape} (expected input features {w_shape[:1]})")
@@ -90,8 +89,8 @@ def cross_entropy(logits, target, reduction="mean"):
         else:
             raise TypeError(f"cross_entropy needs integer class labels, got dtype {target.dtype}")
     classes = logits.shape[1]
-    bad = target[(target < 0) | (target >= classes)]
-    if bad.size:
+    if target.size and (target.min() < 0 or target.max() >= classes):
+        bad = target[(target < 0) | (target >= classes)]
         raise ValueError(f"cross_entropy: label {bad[0]} is outside [0, {classes})")
     return apply(CrossEntropy(target, reduction), logits)
 

@@ -150,7 +150,7 @@ class Sequential(Module):
             setattr(self, str(i), module)
 
     def forward(self, x):
-        for module in self._layers():
+        for module in self._modules.values():
             x = module(x)
         return x
 

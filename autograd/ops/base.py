@@ -24,7 +24,7 @@ REGISTRY = {}
 
 class Op:
     """Base class of every primitive; subclasses with a ``name`` are registered."""
-    __slots__ = ("inputs", "needs_input_grad", "versions", "saved")
+    __slots__ = ("inputs", "needs_input_grad", "recorded_at", "saved")
     name = ""
     # False for ops whose backward never reads their inputs' values (add, reshape...):
     # those don't care if an input is modified in place after the forward.
@@ -56,20 +56,31 @@ class Op:
 
 def apply(op, *args):
     """Run ``op`` on Tensors and constants; record it in the graph when a gradient is needed."""
-    values = [a.data if isinstance(a, Tensor) else a for a in args]
-    out = op.forward(*values)
+    # unary and binary ops are unrolled: this function runs once per op, on every forward
+    if len(args) == 1:
+        (x,) = args
+        values = (x.data,)
+        out = op.forward(x.data)
+        needs = (x.requires_grad,)
+    elif len(args) == 2:
+        x, y = args
+        x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
+        values = (x.data if x_is_tensor else x, y.data if y_is_tensor else y)
+        out = op.forward(*values)
+        needs = (x_is_tensor and x.requires_grad, y_is_tensor and y.requires_grad)
+    else:
+        values = [a.data if isinstance(a, Tensor) else a for a in args]
+        out = op.forward(*values)
+        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
     if _Mode.detect_anomaly:
         _check_forward(op, out, values)
-    if _Mode.grad_enabled:
-        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
-        if True in needs:
-            op.inputs = args
-            op.needs_input_grad = needs
-            if op.reads_inputs:
-                op.versions = [a._version if isinstance(a, Tensor) else 0 for a in args]
-            return Tensor._result(out, op)
+    if _Mode.grad_enabled and True in needs:
+        op.inputs = args
+        op.needs_input_grad = needs
+        op.recorded_at = _Mode.inplace_updates
+        return Tensor._result(out, op)
     return Tensor._result(out, None)
 
 
