@@ -71,7 +71,10 @@ class StepLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Anneal each group's rate from its initial value to ``eta_min`` along half a cosine.
 
-    lr_t = eta_min + (base_lr - eta_min) (1 + cos(pi t / T_max)) / 2   (closed form; periodic in 2 T_max)
+    lr_t = eta_min + (base_lr - eta_min) (1 + cos(pi t / T_max)) / 2   (periodic in 2 T_max)
+
+    Like torch, each step rescales the current rate (so it composes with other schedulers and
+    with rates set by hand); set by this scheduler alone, the rate follows the closed form above.
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
@@ -82,7 +85,14 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self):
-        if self.last_epoch == 0:  # the first step leaves the rates as they are, as in torch
-            return [group["lr"] for group in self.optimizer.param_groups]
-        factor = (1.0 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2.0
-        return [self.eta_min + (base_lr - self.eta_min) * factor for base_lr in self.base_lrs]
+        groups = self.optimizer.param_groups
+        t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
+        if t == 0:
+            return [group["lr"] for group in groups]
+        if (t - 1 - T) % (2 * T) == 0:
+            # Leaving eta_min, where the ratio below would be 0 / 0: climb by the first increment.
+            rise = (1 - math.cos(math.pi / T)) / 2
+            return [group["lr"] + (base_lr - eta_min) * rise
+                    for group, base_lr in zip(groups, self.base_lrs)]
+        ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
+        return [eta_min + ratio * (group["lr"] - eta_min) for group in groups]
