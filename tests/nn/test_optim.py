@@ -217,6 +217,16 @@ def test_updates_in_place_bump_version_and_leave_grad_alone(name, cls, hyper, re
     assert not np.array_equal(p.data, P0)
 
 
+def test_backward_through_a_graph_saved_before_a_step_raises():
+    # The engine sees the update through _version, as torch does for an in-place change.
+    w = param([1.0, 2.0])
+    loss = (w * w).sum()  # d/dw needs w itself
+    w.grad = np.array([1.0, 1.0])
+    SGD([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="modified"):
+        loss.backward()
+
+
 @pytest.mark.parametrize("cls", [SGD, RMSprop, Adam, AdamW])
 def test_empty_parameter_list_raises(cls):
     with pytest.raises(ValueError, match="empty parameter list"):
