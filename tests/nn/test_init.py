@@ -109,3 +109,11 @@ def test_calculate_gain_matches_pytorch():
     assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(np.sqrt(2.0 / 1.04))
     with pytest.raises(ValueError, match="softsign"):
         init.calculate_gain("softsign")
+
+
+def test_reinitialising_after_a_forward_is_caught_by_backward():
+    w = weight(3, 2)
+    out = (nn.functional.linear(nn.Parameter(np.ones((4, 3))), w)).sum()
+    init.xavier_uniform_(w, rng=rng())
+    with pytest.raises(RuntimeError, match="linear"):
+        out.backward()

@@ -108,6 +108,15 @@ def test_a_shared_submodule_is_listed_once():
     assert len(list(model.children())) == 2
 
 
+def test_nested_sequentials_give_nested_dotted_names():
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Sequential(nn.Linear(2, 3, rng=rng), nn.Tanh()),
+                          nn.Linear(3, 1, bias=False, rng=rng))
+    assert [name for name, _ in model.named_parameters()] == ["0.0.weight", "0.0.bias",
+                                                              "1.weight"]
+    assert list(model.state_dict()) == ["0.0.weight", "0.0.bias", "1.weight"]
+
+
 def test_module_without_forward_raises():
     with pytest.raises(NotImplementedError):
         nn.Module()(Tensor(np.ones(2)))
@@ -262,6 +271,14 @@ def test_non_strict_still_checks_shapes_and_changes_nothing():
     message = str(error.value)
     assert "2.weight" in message and "(3, 5)" in message and "(5, 3)" in message
     assert snapshot(model) == before
+
+
+def test_load_state_dict_between_forward_and_backward_is_caught():
+    model = mlp(0)
+    loss = model(Tensor(np.ones((2, 4)), requires_grad=True)).sum()
+    model.load_state_dict(mlp(1).state_dict())
+    with pytest.raises(RuntimeError, match="linear"):
+        loss.backward()
 
 
 def test_state_dict_round_trip_through_load_changes_the_forward():
