@@ -1,0 +1,34 @@
+"""Hypothesis profiles for the engine's tests, and a guard that no test leaks global engine state.
+
+Profiles: ``autograd-fast`` (the default: quick enough for every run) and ``autograd-thorough``
+(select with ``HYPOTHESIS_PROFILE=autograd-thorough``).
+"""
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from autograd.grad_mode import _Mode
+
+settings.register_profile(
+    "autograd-fast", max_examples=30, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "autograd-thorough", max_examples=300, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_requested = os.environ.get("HYPOTHESIS_PROFILE", "")
+settings.load_profile(_requested if _requested.startswith("autograd-") else "autograd-fast")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a test that takes seconds (the million-op chain)")
+
+
+@pytest.fixture(autouse=True)
+def engine_modes_restored():
+    """Every test starts and ends with gradients recorded and anomaly detection off."""
+    assert _Mode.grad_enabled and not _Mode.detect_anomaly
+    yield
+    leaked = (_Mode.grad_enabled, _Mode.detect_anomaly)
+    _Mode.grad_enabled, _Mode.detect_anomaly = True, False
+    assert leaked == (True, False), "a test left gradient recording or anomaly detection changed"
