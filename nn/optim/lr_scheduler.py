@@ -1,11 +1,11 @@
-"""Learning-rate schedules that set ``param_groups[i]["lr"]`` once per epoch, as torch's."""
+"""Learning-rate schedules that set each ``param_groups[i]["lr"]`` once per epoch, as torch's."""
 import math
 
 from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: ``step()`` advances ``last_epoch`` by one and writes ``get_lr()`` into the groups.
+    """Base class: ``step()`` advances ``last_epoch`` and writes ``get_lr()`` into the groups.
 
     Construction takes the first step (to epoch 0), and records each group's starting rate as
     ``group["initial_lr"]`` (kept if already there), which ``base_lrs`` holds.
@@ -51,7 +51,7 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply each group's rate by ``gamma`` every ``step_size`` epochs.
 
-    lr_t = base_lr * gamma^(t // step_size)   (applied as lr *= gamma at each multiple, like torch)
+    lr_t = base_lr * gamma^(t // step_size)   (as torch: lr *= gamma at each multiple)
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1):

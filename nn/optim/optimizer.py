@@ -68,7 +68,8 @@ class Optimizer:
                 raise TypeError("optimizer can only optimize hashable objects with .data and .grad "
                                 f"(like autograd.Tensor), not {type(p).__name__}")
             if p.data.dtype.kind != "f":
-                raise TypeError(f"optimizer can only optimize floating parameters, not {p.data.dtype}")
+                raise TypeError("optimizer can only optimize floating parameters, "
+                                f"not {p.data.dtype}")
         if len({id(p) for p in params}) != len(params):
             raise ValueError("a parameter appears more than once in a parameter group")
         taken = {id(p) for g in self.param_groups for p in g["params"]}
@@ -110,7 +111,8 @@ class Optimizer:
                 continue
             data = p.data
             if grad.shape != data.shape:
-                raise ValueError(f"gradient of shape {grad.shape} for a parameter of shape {data.shape}")
+                raise ValueError(f"gradient of shape {grad.shape} for a parameter "
+                                 f"of shape {data.shape}")
             st = state.get(p)
             if st is None:
                 st = state[p] = self._init_state(data)
@@ -147,7 +149,8 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Load what ``state_dict()`` returned; every check is done before anything changes."""
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
-            raise ValueError("an optimizer state dict has exactly the keys 'state' and 'param_groups'")
+            raise ValueError(
+                "an optimizer state dict has exactly the keys 'state' and 'param_groups'")
         saved_groups = list(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "

@@ -13,7 +13,8 @@ class SGD(Optimizer):
 
     _state_arrays = ("momentum_buffer",)
 
-    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
+                 weight_decay=0.0):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                         weight_decay=weight_decay)
         super().__init__(params, defaults)
@@ -22,7 +23,8 @@ class SGD(Optimizer):
         check_nonnegative(group, "lr", "momentum", "weight_decay")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a positive momentum and zero dampening, "
-                             f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}")
+                             f"got momentum={group['momentum']!r}, "
+                             f"dampening={group['dampening']!r}")
 
     def _init_state(self, data):
         return {}  # the momentum buffer starts as a copy of the first gradient

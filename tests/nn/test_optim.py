@@ -73,7 +73,8 @@ VARIANTS = [
     ("sgd-all", SGD, dict(momentum=0.7, nesterov=True, weight_decay=0.2), reference_sgd),
     ("rmsprop", RMSprop, dict(alpha=0.9, eps=0.1), reference_rmsprop),
     ("rmsprop-momentum", RMSprop, dict(alpha=0.9, eps=0.1, momentum=0.8), reference_rmsprop),
-    ("rmsprop-weight-decay", RMSprop, dict(alpha=0.9, eps=0.1, weight_decay=0.2), reference_rmsprop),
+    ("rmsprop-weight-decay", RMSprop, dict(alpha=0.9, eps=0.1, weight_decay=0.2),
+     reference_rmsprop),
     ("rmsprop-all", RMSprop, dict(alpha=0.9, eps=0.1, momentum=0.8, weight_decay=0.2),
      reference_rmsprop),
     ("adam", Adam, dict(betas=(0.8, 0.9), eps=0.1), reference_adam),
@@ -421,14 +422,17 @@ def test_load_state_dict_restores_hyperparameters():
 # (what is wrong, message pattern, how to spoil a saved Adam state dict of two groups)
 MISMATCHES = [
     ("group count", "1 parameter groups.*has 2", lambda d: d["param_groups"].pop()),
-    ("param count", r"group 0.*3 parameters.*has 2", lambda d: d["param_groups"][0]["params"].append(7)),
+    ("param count", r"group 0.*3 parameters.*has 2",
+     lambda d: d["param_groups"][0]["params"].append(7)),
     ("buffer shape", r"'exp_avg' of parameter 1 has shape \(2,\).*\(3,\)",
      lambda d: d["state"][1].update(exp_avg=np.zeros(2))),
-    ("missing buffer", r"parameter 0 lacks \['exp_avg_sq'\]", lambda d: d["state"][0].pop("exp_avg_sq")),
+    ("missing buffer", r"parameter 0 lacks \['exp_avg_sq'\]",
+     lambda d: d["state"][0].pop("exp_avg_sq")),
     ("unknown buffer", r"unknown entries \['momentum_buffer'\]",
      lambda d: d["state"][2].update(momentum_buffer=np.zeros(1))),
     ("unknown parameter", r"parameter 9", lambda d: d["state"].update({9: d["state"][0]})),
-    ("missing hyper-parameter", r"group 1.*lacks \['betas'\]", lambda d: d["param_groups"][1].pop("betas")),
+    ("missing hyper-parameter", r"group 1.*lacks \['betas'\]",
+     lambda d: d["param_groups"][1].pop("betas")),
     ("invalid hyper-parameter", r"lr.*-1", lambda d: d["param_groups"][1].update(lr=-1.0)),
     ("negative step", r"'step' of parameter 0.*-3", lambda d: d["state"][0].update(step=-3)),
     ("not a state dict", r"'state' and 'param_groups'", lambda d: d.pop("param_groups")),
@@ -442,7 +446,7 @@ def test_load_mismatched_state_dict_raises_and_changes_nothing(label, message, s
     before = opt.state_dict()
     bad = copy.deepcopy(before)
     spoil(bad)
-    if "param_groups" in bad:  # a valid change: a load that applied it before finding the fault shows
+    if "param_groups" in bad:  # a valid change, which a load that applied it too early would show
         bad["param_groups"][0]["lr"] = 7.0
     with pytest.raises(ValueError, match=message):
         opt.load_state_dict(bad)
