@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.special import log_softmax as scipy_log_softmax, softmax as scipy_softmax
 
@@ -12,7 +12,9 @@ import autograd
 from autograd import Tensor, gradcheck
 from nn import functional as F
 
-gradient_settings = settings(max_examples=25, deadline=None)
+# no deadline and no too_slow check: a loaded CI machine must not turn slowness into failures
+gradient_settings = settings(max_examples=25, deadline=None,
+                             suppress_health_check=[HealthCheck.too_slow])
 
 # ---- strategies -----------------------------------------------------------------------------
 sizes = st.integers(1, 4)
@@ -75,7 +77,7 @@ def test_linear_without_bias_is_one_graph_node_with_two_inputs():
 
 
 @given(linear_inputs())
-@settings(max_examples=40, deadline=None)
+@settings(gradient_settings, max_examples=40)
 def test_linear_values(inputs):
     x, w, b = inputs
     np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w), Tensor(b)).data, x @ w + b,
@@ -151,7 +153,7 @@ def test_linear_with_a_row_bias_differentiates_like_x_at_w_plus_b():
 
 # ---- second derivatives through linear --------------------------------------------------------
 @given(linear_inputs(bias=True))
-@settings(max_examples=15, deadline=None)
+@settings(gradient_settings, max_examples=15)
 def test_linear_second_derivative_of_weight_gradient(inputs):
     """dL/dw = xᵀ g depends on x: differentiate it again."""
     x, w, b = inputs
@@ -164,7 +166,7 @@ def test_linear_second_derivative_of_weight_gradient(inputs):
 
 
 @given(linear_inputs(bias=True))
-@settings(max_examples=15, deadline=None)
+@settings(gradient_settings, max_examples=15)
 def test_linear_second_derivative_of_input_gradient(inputs):
     """dL/dx = g wᵀ depends on w: differentiate it again."""
     x, w, b = inputs
@@ -177,7 +179,7 @@ def test_linear_second_derivative_of_input_gradient(inputs):
 
 
 @given(linear_inputs(bias=True))
-@settings(max_examples=15, deadline=None)
+@settings(gradient_settings, max_examples=15)
 def test_linear_second_derivative_through_a_nonlinearity(inputs):
     x, w, b = inputs
 
@@ -197,7 +199,7 @@ def test_cross_entropy_is_one_graph_node():
 
 
 @given(logits_and_labels(), st.sampled_from(["mean", "sum", "none"]))
-@settings(max_examples=40, deadline=None)
+@settings(gradient_settings, max_examples=40)
 def test_cross_entropy_matches_the_numpy_formula(data, reduction):
     logits, labels = data
     out = F.cross_entropy(Tensor(logits), labels, reduction=reduction)
@@ -231,7 +233,7 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @given(data=logits_and_labels())
-@settings(max_examples=15, deadline=None)
+@settings(gradient_settings, max_examples=15)
 def test_cross_entropy_second_derivative(reduction, data):
     logits, labels = data
     weights = Tensor(np.linspace(0.5, 1.5, len(labels)))
@@ -257,7 +259,7 @@ def test_cross_entropy_hessian_vector_product():
 
 
 @given(logits_and_labels())
-@settings(max_examples=10, deadline=None)
+@settings(gradient_settings, max_examples=10)
 def test_cross_entropy_of_linear_second_derivative(data):
     """The weight gradient of a softmax classifier, differentiated again in x, w and b."""
     logits, labels = data
