@@ -111,7 +111,7 @@ def test_linear_gradcheck_without_bias(inputs):
 
 def test_linear_gradients_for_a_batched_input_sum_over_the_batch():
     rng = np.random.default_rng(0)
-    x, w, b = leaf(rng.normal(size=(2, 3, 4))), leaf(rng.normal(size=(4, 5))), leaf(rng.normal(size=5))
+    x, w, b = (leaf(rng.normal(size=shape)) for shape in ((2, 3, 4), (4, 5), (5,)))
     g = rng.normal(size=(2, 3, 5))
     F.linear(x, w, b).backward(g)
     np.testing.assert_allclose(x.grad, g @ w.data.T, rtol=1e-12)
