@@ -1,0 +1,229 @@
+"""The backward pass: grad() as the functional core, Tensor.backward() on top, and fast paths."""
+import numpy as np
+import pytest
+
+from autograd import Tensor, grad, gradcheck
+from autograd.ops.helpers import unbroadcast
+
+rng = np.random.default_rng(3)
+
+
+def leaf(values):
+    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+# ---- grad() -------------------------------------------------------------------------------
+
+
+def test_grad_returns_one_tensor_per_input_and_touches_no_grad():
+    x, y = leaf([1.0, 2.0]), leaf([3.0, -1.0])
+    out = (x * y + x.exp()).sum()
+    gx, gy = grad(out, [x, y])
+    assert isinstance(gx, Tensor) and isinstance(gy, Tensor)
+    np.testing.assert_allclose(gx.data, y.data + np.exp(x.data))
+    np.testing.assert_allclose(gy.data, x.data)
+    assert x.grad is None and y.grad is None
+    assert not gx.requires_grad and gx.grad_fn is None
+
+
+def test_grad_accepts_a_single_tensor_or_sequences():
+    x = leaf([1.0, 2.0])
+    (g,) = grad((x * x).sum(), x)
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])
+    (g,) = grad([(x * x).sum()], (x,), retain_graph=False)
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])
+
+
+def test_grad_of_several_outputs_sums_their_contributions():
+    x = leaf([1.0, 2.0])
+    a, b = x * 3, x * x
+    (g,) = grad([a, b], x, grad_outputs=[np.ones(2), np.array([1.0, 10.0])])
+    np.testing.assert_array_equal(g.data, [3.0 + 2.0, 3.0 + 40.0])
+
+
+def test_grad_of_outputs_that_depend_on_each_other():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    z = (y * y).sum()
+    (g,) = grad([y.sum(), z], x)
+    np.testing.assert_allclose(g.data, 2 + 8 * x.data)
+
+
+@pytest.mark.parametrize("kind", ["Tensor", "array", "number"])
+def test_grad_outputs_as_tensor_array_number(kind):
+    x = leaf([1.0, 2.0, 3.0])
+    if kind == "number":
+        out, seed, expected = (x * x).sum(), 2.5, 5.0 * x.data
+    else:
+        values = np.array([1.0, -1.0, 0.5])
+        seed = Tensor(values) if kind == "Tensor" else values
+        out, expected = x * x, 2 * x.data * values
+    (g,) = grad(out, x, grad_outputs=seed)
+    np.testing.assert_allclose(g.data, expected)
+    x2 = leaf([1.0, 2.0, 3.0])
+    (x2 * x2 if kind != "number" else (x2 * x2).sum()).backward(seed)
+    np.testing.assert_allclose(x2.grad, expected)
+
+
+def test_grad_with_create_graph_is_differentiable():
+    x = leaf([0.5, -1.0, 2.0])
+    (g,) = grad((x ** 3).sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn is not None
+    np.testing.assert_allclose(g.data, 3 * x.data ** 2)
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad, 6 * x.data)
+
+
+def test_grad_retains_the_graph_only_when_asked():
+    x = leaf([0.5, 2.0])
+    y = (x.exp() * x).sum()
+    grad(y, x, retain_graph=True)
+    (g,) = grad(y, x)  # still there
+    np.testing.assert_allclose(g.data, np.exp(x.data) * (1 + x.data))
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        grad(y, x)
+
+
+def test_grad_of_an_input_with_respect_to_itself():
+    x = leaf([1.0, 2.0])
+    (g,) = grad(x, x, grad_outputs=np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(g.data, [3.0, 4.0])
+
+
+def test_grad_for_an_intermediate_input():
+    x = leaf([1.0, 2.0])
+    y = x * 3
+    z = (y * y).sum()
+    gy, gx = grad(z, [y, x])
+    np.testing.assert_allclose(gy.data, 2 * y.data)
+    np.testing.assert_allclose(gx.data, 6 * y.data)
+
+
+# ---- backward() -----------------------------------------------------------------------------
+
+
+def test_backward_accumulates_into_grad_and_zeroing_is_by_none():
+    x = leaf([1.0, 2.0])
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0 + 2.0, 3.0 + 4.0])
+    assert x.grad.dtype == x.dtype and x.grad.shape == x.shape
+    assert isinstance(x.grad, np.ndarray)
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+def test_backward_reaches_only_leaves_that_require_grad():
+    x, constant = leaf([1.0, 2.0]), Tensor([5.0, 6.0])
+    y = x * constant
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, constant.data)
+    assert constant.grad is None
+    assert y.grad is None  # non-leaf tensors keep no .grad
+
+
+def test_backward_of_a_one_element_non_scalar_needs_no_gradient():
+    x = leaf([[2.0]])
+    (x * 3).backward()
+    np.testing.assert_array_equal(x.grad, [[3.0]])
+
+
+def test_backward_on_a_leaf_itself():
+    x = leaf(2.0)
+    x.backward()
+    assert x.grad == 1.0
+
+
+def test_no_gradient_is_computed_for_inputs_that_need_none():
+    x = leaf([1.0, 2.0])
+    constant = Tensor([3.0, 4.0])
+    y = x * constant
+    assert y.grad_fn.needs_input_grad == (True, False)
+    z = constant * constant  # nothing requires grad: no graph at all
+    assert z.grad_fn is None and not z.requires_grad
+    y.sum().backward()
+    assert constant.grad is None
+
+
+def test_a_diamond_graph_runs_each_node_once():
+    x = leaf([1.0, -2.0])
+    top = x.exp()
+    left, right = top * 2, top * 3
+    out = (left + right).sum()
+    out.backward()
+    np.testing.assert_allclose(x.grad, 5 * np.exp(x.data))
+
+
+def test_deep_chain_without_recursion_limit():
+    x = leaf([1.0])
+    y = x
+    for _ in range(5000):  # far past Python's recursion limit
+        y = y + 0.0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0])
+
+
+# ---- fast paths give the same numbers as the general paths -----------------------------------
+
+
+def test_unbroadcast_fast_path_when_shapes_match_returns_the_gradient_itself():
+    g = rng.normal(size=(2, 3))
+    assert unbroadcast(g, (2, 3)) is g
+    np.testing.assert_allclose(unbroadcast(rng.normal(size=(4, 2, 3)) * 0 + g, (2, 3)), 4 * g)
+    np.testing.assert_allclose(unbroadcast(g, (1, 3)), g.sum(axis=0, keepdims=True))
+    np.testing.assert_allclose(unbroadcast(g, (3,)), g.sum(axis=0))
+    np.testing.assert_allclose(unbroadcast(g, ()), g.sum())
+
+
+def test_same_shape_and_broadcast_operands_get_the_same_gradients():
+    values = rng.normal(size=(2, 3))
+    other = rng.normal(size=(2, 3))
+    same = leaf(values)
+    (same * other).sum().backward()
+    # the same numbers, but reaching x through a broadcast (3,) -> (2, 3) path
+    rows = [leaf(values[i]) for i in range(2)]
+    for i, r in enumerate(rows):
+        (r * other[i:i + 1]).sum().backward()
+    for i, r in enumerate(rows):
+        np.testing.assert_allclose(r.grad, same.grad[i])
+    stretched = leaf(values[:1])  # (1, 3) broadcast against (2, 3)
+    (stretched * other).sum().backward()
+    np.testing.assert_allclose(stretched.grad[0], other.sum(axis=0))
+
+
+@pytest.mark.parametrize("uses", [2, 3, 4, 7])
+def test_in_place_and_out_of_place_accumulation_agree(uses):
+    # a tensor used many times: the engine may add into a buffer it owns in place
+    values = rng.normal(size=(3,))
+    x = leaf(values)
+    h = x * 1.5
+    terms = [h * float(k + 1) for k in range(uses)] + [h.exp(), h[[0, 0]].sum() * h]
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    total.sum().backward()
+    h_values = values * 1.5
+    # by hand: d/dh sum(h[[0,0]].sum() * h) = 2 h[0] + [2 sum(h), 0, 0]
+    expected = (sum(k + 1 for k in range(uses)) + np.exp(h_values)
+                + 2 * h_values[0] + np.array([2 * h_values.sum(), 0.0, 0.0]))
+    np.testing.assert_allclose(x.grad, 1.5 * expected)
+    assert gradcheck(lambda x: sum_of_uses(x, uses), [leaf(values)])
+
+
+def sum_of_uses(x, uses):
+    h = x * 1.5
+    total = h.exp()
+    for k in range(uses):
+        total = total + h * float(k + 1)
+    return total + h[[0, 0]].sum() * h
+
+
+def test_grad_and_backward_agree():
+    values = rng.normal(size=(3, 2))
+    x = leaf(values)
+    out = ((x @ x.T).tanh() * x.sum(axis=1)).sum()
+    (g,) = grad(out, x, retain_graph=True)
+    out.backward()
+    np.testing.assert_allclose(g.data, x.grad)
+    assert not np.shares_memory(g.data, x.grad)
