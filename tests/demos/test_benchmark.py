@@ -1,0 +1,85 @@
+"""demos/benchmark.py runs end to end and prints its table (no timing is asserted)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCHMARK = os.path.join(ROOT, "demos", "benchmark.py")
+
+try:  # the npgrad column can only hold numbers once the library imports
+    import autograd  # noqa: F401
+    import nn  # noqa: F401
+    from nn import functional, optim  # noqa: F401
+    NPGRAD_IMPORT_ERROR = None
+except Exception as exc:  # pragma: no cover - depends on the state of the library
+    NPGRAD_IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
+
+HEADER = ("| workload | npgrad | hand-written numpy | PyTorch | scikit-learn MLPClassifier | micrograd "
+          "| npgrad / numpy | npgrad / PyTorch | npgrad / micrograd |")
+
+
+@pytest.fixture(scope="module")
+def quick_w1(tmp_path_factory):
+    out = tmp_path_factory.mktemp("benchmark")
+    markdown, results = out / "bench.md", out / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, BENCHMARK, "--quick", "--only", "W1", "--reps", "1",
+         "--markdown", str(markdown), "--json", str(results)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout, markdown.read_text(), json.loads(results.read_text())
+
+
+def _w1_cells(table_text, dtype):
+    rows = [line for line in table_text.splitlines() if line.startswith("| W1 ") and dtype in line]
+    assert len(rows) == 1, table_text
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    headers = [c.strip() for c in HEADER.strip("|").split("|")]
+    return dict(zip(headers, cells))
+
+
+def _is_number(text):
+    try:
+        float(text.replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def test_prints_the_table_with_numpy_figures(quick_w1):
+    stdout, markdown, _ = quick_w1
+    for text in (stdout, markdown):
+        assert HEADER in text
+        for dtype in ("float64", "float32"):
+            cells = _w1_cells(text, dtype)
+            assert _is_number(cells["hand-written numpy"]), cells
+            for anchor in ("PyTorch", "scikit-learn MLPClassifier"):
+                assert _is_number(cells[anchor]) or cells[anchor] == "not installed", cells
+
+
+def test_json_holds_the_medians_and_samples(quick_w1):
+    _, _, results = quick_w1
+    numpy_cell = results["rows"]["W1 float64"]["results"]["numpy"]
+    assert numpy_cell["median"] > 0
+    assert len(numpy_cell["samples"]) == 1
+    assert results["config"]["reps"] == 1
+    assert "cpu" in results["machine"] and "blas" in results["machine"]
+
+
+@pytest.mark.xfail(NPGRAD_IMPORT_ERROR is not None, strict=False,
+                   reason=f"npgrad does not import yet ({NPGRAD_IMPORT_ERROR})")
+def test_npgrad_column_has_figures_and_ratios(quick_w1):
+    stdout, _, results = quick_w1
+    for dtype in ("float64", "float32"):
+        cells = _w1_cells(stdout, dtype)
+        assert _is_number(cells["npgrad"]), cells
+        assert cells["npgrad / numpy"].endswith("×"), cells
+    row = results["rows"]["W1 float64"]
+    assert row["ratios"]["npgrad/numpy"] > 0
+    # same weights, same batches, same Adam: npgrad trains exactly like the numpy network
+    npgrad_loss = row["results"]["npgrad"]["extra"][-1]["loss"]
+    numpy_loss = row["results"]["numpy"]["extra"][-1]["loss"]
+    assert npgrad_loss == pytest.approx(numpy_loss, rel=1e-6)
