@@ -7,7 +7,8 @@ def batches(X, y, batch_size, shuffle=True, rng=None):
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)} (shapes {X.shape}, {y.shape})")
-    if int(batch_size) != batch_size or batch_size <= 0:
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
+            or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
     order = np.arange(len(X))
     if shuffle:

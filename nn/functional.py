@@ -13,20 +13,22 @@ class Linear(Op):
 
     def forward(self, x, w, b=None):
         out = x @ w
-        if b is not None:
-            out += b
-        return out
+        if b is None:
+            return out
+        if b.dtype == out.dtype:
+            out += b  # in place into the fresh product: one pass fewer over memory
+            return out
+        return out + b  # numpy promotion decides the dtype
 
     def backward(self, g, x, w, b=None):
         need_x, need_w = self.needs_input_grad[:2]
-        x_shape = x.shape
+        upstream, x_shape = g, x.shape
         if g.ndim != 2:  # any leading axes are a batch
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x_shape[-1])
         gx = (g @ w.T).reshape(x_shape) if need_x else None
         gw = (x.T @ g) if need_w else None
-        if b is None:
-            return gx, gw
-        return gx, gw, (g.sum(axis=0) if self.needs_input_grad[2] else None)
+        # the bias's gradient is the upstream one, summed to b's shape by the engine
+        return (gx, gw) if b is None else (gx, gw, upstream)
 
 
 class CrossEntropy(Op):

@@ -53,13 +53,22 @@ class Module:
 
     # ---- traversal --------------------------------------------------------------------
     def children(self):
-        """The direct submodules."""
-        return iter(self.__dict__.get("_modules", {}).values())
+        """The direct submodules, each once."""
+        seen = set()
+        for child in self.__dict__.get("_modules", {}).values():
+            if child not in seen:
+                seen.add(child)
+                yield child
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix="", memo=None):
+        """(dotted name, module) for this module and every module below it, each once."""
+        memo = set() if memo is None else memo
+        if self in memo:
+            return
+        memo.add(self)
         yield prefix, self
         for name, child in self.__dict__.get("_modules", {}).items():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
 
     def modules(self):
         """This module and every module below it."""
@@ -150,7 +159,7 @@ class Sequential(Module):
             setattr(self, str(i), module)
 
     def forward(self, x):
-        for module in self._modules.values():
+        for module in self.__dict__.get("_modules", {}).values():
             x = module(x)
         return x
 

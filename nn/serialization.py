@@ -24,9 +24,10 @@ def save(obj, path):
 def load(path):
     """Read a dict of arrays written by ``save``. Object arrays are refused: no code runs."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise ValueError(f"{path} holds a single array, not a saved state")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path} holds a single array, not a saved .npz state")
+        with archive:
             return {key: archive[key] for key in archive.files}
     except FileNotFoundError:
         raise

@@ -7,6 +7,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
 
     Returns the total norm before clipping, as a float.
     """
+    from autograd import Tensor
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return 0.0

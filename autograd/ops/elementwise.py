@@ -156,15 +156,18 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """σ(x) = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2 to never overflow;  dx = g σ (1 - σ)."""
+    """σ(x) = 1 / (1 + e^-x);  dx = g σ (1 - σ).
+
+    Computed from z = e^-|x|, which never overflows: 1 / (1 + z) for x >= 0, z / (1 + z) below,
+    so tiny values keep their relative precision.
+    """
     __slots__ = ()
     name = "sigmoid"
 
     def forward(self, x):
-        out = np.tanh(x * 0.5)
-        out += 1
-        out *= 0.5
-        self.saved = out
+        z = np.exp(-np.abs(x))
+        d = 1 / (1 + z)
+        self.saved = out = np.where(x >= 0, d, z * d)
         return out
 
     def backward(self, g, x):

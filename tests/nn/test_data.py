@@ -75,9 +75,6 @@ def test_invalid_batch_size_raises_valueerror(batch_size):
         list(batches(X, y, batch_size))
 
 
-@pytest.mark.xfail(strict=True, reason="batches accepts batch_size=2.0 as a whole number, then "
-                   "range() raises TypeError; torch's BatchSampler raises ValueError for a "
-                   "non-int batch_size")
 def test_float_batch_size_raises_valueerror():
     X, y = dataset(5)
     with pytest.raises(ValueError, match="batch_size"):

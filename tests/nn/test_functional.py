@@ -133,17 +133,12 @@ def test_linear_shape_mismatch_names_both_shapes(x_shape, w_shape):
     assert str(x_shape) in str(error.value) and str(w_shape) in str(error.value)
 
 
-@pytest.mark.xfail(strict=True, reason="F.linear writes the bias into x @ w in place, so "
-                   "float32 x, w with a float64 b give float32, not NumPy's float64")
 def test_linear_follows_numpy_promotion():
     x, w = Tensor(np.ones((2, 3), np.float32)), Tensor(np.ones((3, 2), np.float32))
     b = Tensor(np.ones(2, np.float64))
     assert F.linear(x, w, b).dtype == (x.data @ w.data + b.data).dtype == np.float64
 
 
-@pytest.mark.xfail(strict=True, reason="linear's backward returns the bias gradient with shape "
-                   "(out,) whatever b's shape; for b of shape (1, out) the engine's unbroadcast "
-                   "then fails ('cannot reshape array of size 1 into shape (1,2)')")
 def test_linear_with_a_row_bias_differentiates_like_x_at_w_plus_b():
     rng = np.random.default_rng(0)
     x, w, b = leaf(rng.normal(size=(4, 3))), leaf(rng.normal(size=(3, 2))), leaf(np.ones((1, 2)))

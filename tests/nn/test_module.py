@@ -99,8 +99,6 @@ def test_a_shared_parameter_is_listed_once():
     assert len({id(p) for p in params}) == 3
 
 
-@pytest.mark.xfail(strict=True, reason="Module.modules()/children() yield a shared submodule "
-                   "once per use; PyTorch documents 'Duplicate modules are returned only once'")
 def test_a_shared_submodule_is_listed_once():
     shared = nn.Linear(2, 2, rng=np.random.default_rng(0))
     model = nn.Sequential(shared, nn.ReLU(), shared)
@@ -323,8 +321,6 @@ def test_sequential_rejects_non_modules():
         nn.Sequential(nn.ReLU(), lambda x: x)
 
 
-@pytest.mark.xfail(strict=True, reason="Sequential.forward reads self._modules, which exists only "
-                   "once a module has been assigned: Sequential()(x) raises AttributeError")
 def test_empty_sequential_is_the_identity():
     x = Tensor(np.ones(3))
     assert len(nn.Sequential()) == 0

@@ -199,9 +199,6 @@ def test_a_missing_file_raises_file_not_found(tmp_path):
         nn.load(tmp_path / "nothing.npz")
 
 
-@pytest.mark.xfail(strict=True, reason="nn.load enters 'with np.load(...)', which an .npy file "
-                   "returns as a bare ndarray: TypeError ('does not support the context manager "
-                   "protocol') instead of the intended ValueError")
 def test_a_single_array_npy_file_is_refused_with_valueerror(tmp_path):
     path = tmp_path / "single.npy"
     np.save(path, np.ones(3))

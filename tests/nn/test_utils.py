@@ -78,9 +78,6 @@ def test_float32_gradients_stay_float32():
     np.testing.assert_allclose(p.grad, np.full(4, 0.5), rtol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="clip_grad_norm_ iterates over a single Tensor's rows "
-                   "(which have no grad): it returns 0.0 and clips nothing; PyTorch accepts "
-                   "'an iterable of Tensors or a single Tensor'")
 def test_accepts_a_single_tensor():
     (p,) = parameters_with_grads([3.0, 4.0])
     assert clip_grad_norm_(p, 1.0) == pytest.approx(5.0)
