@@ -290,12 +290,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _update_no_improvement_count(self, X_val, y_val):
         """Score the epoch as scikit-learn does; True when it is the best validated so far."""
-        if not self.early_stopping:
-            if self.loss_ > self.best_loss_ - self.tol:
+        if X_val is None:
+            best_loss = np.inf if self.best_loss_ is None else self.best_loss_
+            if self.loss_ > best_loss - self.tol:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            self.best_loss_ = min(self.best_loss_, self.loss_)
+            self.best_loss_ = min(best_loss, self.loss_)
             return False
         score = float(np.mean(np.argmax(self._forward(X_val), axis=1) == y_val))
         self.validation_scores_.append(score)
