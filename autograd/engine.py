@@ -9,7 +9,7 @@ import numpy as np
 from .grad_mode import _Mode
 from .ops.base import input_shapes
 from .ops.helpers import unbroadcast
-from .tensor import Tensor
+from .tensor import OUTPUT_MODIFIED, Tensor
 
 
 def backward(tensor, gradient=None, retain_graph=False):
@@ -87,7 +87,8 @@ def topological_order(roots):
                 f"trying to backward through the graph a second time: the saved values of "
                 f"'{node.name}' were freed after the first backward; pass retain_graph=True "
                 f"to the first backward (or grad) to keep them")
-        if node.reads_inputs and node.recorded_at != _Mode.inplace_updates:
+        if node.recorded_at != _Mode.inplace_updates and (node.reads_inputs or
+                                                          node.saves_output):
             _check_versions(node)
         for t, needed in zip(inputs, node.needs_input_grad):
             if needed:
@@ -125,7 +126,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         else:
             result = node.backward(upstream, *[t.data if isinstance(t, Tensor) else t
                                                for t in inputs])
-        if len(inputs) == 1:
+        if len(inputs) == 1 and type(result) is not tuple:
             result = (result,)
         for i, (t, g, needed) in enumerate(zip(inputs, result, node.needs_input_grad)):
             if not needed or g is None:
@@ -175,7 +176,13 @@ def _accumulate(store, key, g, fresh, owned):
 
 
 def _check_versions(node):
-    """Raise if an input this node reads was updated in place after the node was recorded."""
+    """Raise if a value this node's rule reads was updated in place after it was recorded."""
+    if node.recorded_at == OUTPUT_MODIFIED:
+        raise RuntimeError(
+            f"the output of '{node.name}', which its gradient needs, was modified in place "
+            f"after the forward")
+    if not node.reads_inputs:
+        return
     for i, t in enumerate(node.inputs):
         if getattr(t, "_updated_at", -1) > node.recorded_at:
             raise RuntimeError(

@@ -8,6 +8,7 @@ import numpy as np
 from .grad_mode import _Mode
 
 _NUMBER_KINDS = "fiub"  # float, int, unsigned, bool
+OUTPUT_MODIFIED = -1  # a node's recorded_at once its saved output was updated in place
 
 
 class Tensor:
@@ -17,9 +18,10 @@ class Tensor:
     numpy arrays keep their dtype and are shared, not copied. Only floating tensors can
     require grad.
     """
-    # _updates and _updated_at are set by the first in-place update only (read with getattr)
+    # _updates and _updated_at are set by the first in-place update only, _base by detach()
+    # (all three read with getattr and a default, so op results never pay for them)
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_updates", "_updated_at",
-                 "__weakref__")
+                 "_base", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -63,6 +65,12 @@ class Tensor:
         self._updates = count
         _Mode.inplace_updates += 1
         self._updated_at = _Mode.inplace_updates
+        node = self.grad_fn
+        if node is not None and node.saves_output:
+            node.recorded_at = OUTPUT_MODIFIED  # its saved output is this very array
+        base = getattr(self, "_base", None)
+        if base is not None:  # a detached alias shares its base's data, so its versions too
+            base._version += 1
 
     # ---- attributes -------------------------------------------------------------------
     @property
@@ -146,8 +154,10 @@ class Tensor:
         backward(self, gradient, retain_graph)
 
     def detach(self):
-        """Same data, no history."""
-        return Tensor._result(self.data, None)
+        """Same data, no history; an in-place update of either is seen by the other's graph."""
+        alias = Tensor._result(self.data, None)
+        alias._base = getattr(self, "_base", self)
+        return alias
 
     def requires_grad_(self, flag=True):
         if flag and self.data.dtype.kind != "f":
@@ -160,8 +170,8 @@ class Tensor:
     # ---- in-place operators -------------------------------------------------------------
     def _inplace(self, ufunc, op, other):
         if _Mode.grad_enabled:
-            if self.grad_fn is not None:
-                # a tensor with history: rebind to a new node instead of rewriting the past
+            if self.grad_fn is not None or getattr(other, "requires_grad", False):
+                # history is involved: rebind the name to a new node instead of rewriting the past
                 return op(self, other)
             if self.requires_grad:
                 raise RuntimeError(

@@ -29,6 +29,9 @@ class Op:
     # False for ops whose backward never reads their inputs' values (add, reshape...):
     # those don't care if an input is modified in place after the forward.
     reads_inputs = True
+    # True for ops whose backward reads the output they saved (exp, tanh...): an in-place
+    # update of that output must then fail the backward.
+    saves_output = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -43,7 +46,7 @@ class Op:
     def backward(self, upstream, *values):
         raise NotImplementedError
 
-    def output(self, upstream):
+    def output(self, upstream):  # for ops with saves_output
         """The op's output as saved by forward, on this node when differentiating the rule."""
         out = self.saved if type(self.saved) is not tuple else self.saved[0]
         if isinstance(upstream, Tensor):

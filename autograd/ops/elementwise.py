@@ -74,6 +74,7 @@ class Pow(Op):
     """x ** y;  dx = g y x^(y-1), dy = g x^y log x (taken as 0 where x == 0)."""
     __slots__ = ()
     name = "pow"
+    saves_output = True
 
     def forward(self, x, y):
         out = x ** y
@@ -82,7 +83,13 @@ class Pow(Op):
 
     def backward(self, g, x, y):
         need_x, need_y = self.needs_input_grad
-        gx = g * y * x ** (y - 1) if need_x else None
+        gx = None
+        if need_x:
+            if type(y) in (int, float) and y != 0:  # the common case: a nonzero constant
+                gx = g * y * x ** (y - 1)
+            else:  # d/dx x^0 is 0 everywhere, also at x = 0 where 0 * 0^-1 would be NaN
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gx = g * _where((value(y) == 0) & (value(x) == 0), 0, y * x ** (y - 1))
         gy = None
         if need_y:
             safe_x = _where(value(x) == 0, 1, x)
@@ -95,6 +102,7 @@ class Exp(Op):
     """e^x;  dx = g e^x."""
     __slots__ = ()
     name = "exp"
+    saves_output = True
 
     def forward(self, x):
         self.saved = out = np.exp(x)
@@ -120,6 +128,7 @@ class Sqrt(Op):
     """√x;  dx = g / (2 √x)."""
     __slots__ = ()
     name = "sqrt"
+    saves_output = True
 
     def forward(self, x):
         self.saved = out = np.sqrt(x)
@@ -145,6 +154,7 @@ class Tanh(Op):
     """tanh x;  dx = g (1 - tanh² x)."""
     __slots__ = ()
     name = "tanh"
+    saves_output = True
 
     def forward(self, x):
         self.saved = out = np.tanh(x)
@@ -163,6 +173,7 @@ class Sigmoid(Op):
     """
     __slots__ = ()
     name = "sigmoid"
+    saves_output = True
 
     def forward(self, x):
         z = np.exp(-np.abs(x))

@@ -56,9 +56,9 @@ class Untake(Op):
 def getitem(x, index):
     from ..tensor import Tensor
     if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else _as_index(i) for i in index)
+        index = tuple(_as_index(i.data if isinstance(i, Tensor) else i) for i in index)
     else:
-        index = index.data if isinstance(index, Tensor) else _as_index(index)
+        index = _as_index(index.data if isinstance(index, Tensor) else index)
     try:
         return apply(GetItem(index), x)
     except IndexError as error:
@@ -66,5 +66,5 @@ def getitem(x, index):
 
 
 def _as_index(i):
-    # lists are fancy indices in numpy; make that explicit so the index can be reused safely
-    return np.asarray(i) if isinstance(i, list) else i
+    # a private copy of any index array: the caller may change theirs before the backward
+    return np.array(i) if isinstance(i, (list, np.ndarray)) else i

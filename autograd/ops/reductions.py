@@ -45,6 +45,7 @@ class Max(Reduction):
     """max over axes;  dx = g at the maxima, split evenly between ties."""
     __slots__ = ()
     name = "max"
+    saves_output = True
 
     def forward(self, x):
         out = x.max(axis=self.axes, keepdims=True)
@@ -72,10 +73,11 @@ class LogSumExp(Reduction):
     """log Σ e^x over axes, shifted by the max so it never overflows;  dx = g softmax(x)."""
     __slots__ = ()
     name = "logsumexp"
+    saves_output = True
 
     def forward(self, x):
         shift = x.max(axis=self.axes, keepdims=True)
-        shift[~np.isfinite(shift)] = 0  # all -inf (or inf) slices: leave them as numpy gives
+        shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or inf) slices: as numpy gives
         out = np.log(np.exp(x - shift).sum(axis=self.axes, keepdims=True))
         out += shift
         if not self.keepdims:

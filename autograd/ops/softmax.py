@@ -10,6 +10,7 @@ class Softmax(Op):
     __slots__ = ("axis",)
     name = "softmax"
     reads_inputs = False
+    saves_output = True
 
     def __init__(self, axis):
         self.axis = axis

@@ -72,9 +72,6 @@ def test_third_derivative_of_a_scalar_composition():
         assert d3.item() == pytest.approx(np.exp(x0) * (x0 ** 2 + 6 * x0 + 6), abs=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: the pow rule g*y*x**(y-1) gives 0*inf = NaN "
-                   "for y == 0 at x == 0, so d/dx x**0 at 0 is NaN and the third derivative of "
-                   "x**2 at 0 is NaN (PyTorch returns 0 for a zero exponent)")
 def test_third_derivative_of_x_squared_at_zero_is_zero():
     x = Tensor(0.0, requires_grad=True)
     (d1,) = grad(x ** 2, x, create_graph=True)
@@ -143,6 +140,20 @@ def test_hessian_vector_product_of_a_small_network_matches_finite_differences():
     np.testing.assert_allclose(hv.data, finite, rtol=1e-5, atol=1e-7)
 
 
+def test_jacobian_vector_product_by_the_double_backward_trick():
+    # u(v) = Jᵀv is linear in v; differentiating <u, w> with respect to v gives J w
+    x0 = np.array([0.5, 1.0, -0.3])
+    x = Tensor(x0, requires_grad=True)
+    y = x.exp() * x[::-1]  # y_i = e^{x_i} x_{2-i}
+    v = Tensor(np.zeros(3), requires_grad=True)
+    (u,) = grad(y, x, grad_outputs=v, create_graph=True)
+    w = np.array([1.0, -2.0, 0.5])
+    (jw,) = grad(u, v, grad_outputs=w)
+    jacobian = np.diag(np.exp(x0) * x0[::-1])
+    jacobian[np.arange(3), np.arange(3)[::-1]] += np.exp(x0)
+    np.testing.assert_allclose(jw.data, jacobian @ w, rtol=1e-12)
+
+
 def test_gradient_of_a_gradient_passes_gradcheck():
     def gradient_of(x):
         (g,) = grad((x.tanh() * x.exp() + x ** 3).sum(), x, create_graph=True)
@@ -173,3 +184,13 @@ def test_create_graph_keeps_the_first_graph_for_another_backward():
     (g,) = grad(y, x, create_graph=True)
     y.backward()  # retain_graph defaults to create_graph
     np.testing.assert_allclose(x.grad, g.data)
+
+
+def test_mixed_second_derivative_of_pow_at_a_zero_exponent():
+    # d/dy (d/dx x^y) = x^(y-1) (1 + y log x), which is 1/x at y = 0
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([0.0, 0.0], requires_grad=True)
+    (gx,) = grad((x ** y).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(gx.data, [0.0, 0.0])
+    (gxy,) = grad(gx.sum(), y)
+    np.testing.assert_allclose(gxy.data, [1.0, 0.5])

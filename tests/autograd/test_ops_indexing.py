@@ -72,9 +72,6 @@ def test_indexing_does_not_modify_the_index():
     np.testing.assert_array_equal(index, [0, 0, -1])
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: GetItem keeps a reference to the caller's "
-                   "index array, so changing it after the forward changes the gradient silently "
-                   "(PyTorch raises; copying the index or refusing would do)")
 def test_changing_the_index_array_after_the_forward_does_not_change_the_gradient():
     x = Tensor(np.zeros(3), requires_grad=True)
     index = np.array([0, 0, 1])

@@ -103,8 +103,6 @@ def test_logsumexp_gradient_is_softmax():
     np.testing.assert_allclose(x.grad, np.exp(values) / np.exp(values).sum())
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: LogSumExp.forward assigns into the max of "
-                   "a 0-d input, which numpy returns as a scalar: TypeError")
 def test_logsumexp_of_a_0d_tensor():
     x = Tensor(1.5, requires_grad=True)
     out = x.logsumexp()

@@ -151,17 +151,12 @@ def test_stack(axis):
     assert gradcheck(lambda *xs: stack(xs, axis=axis), parts)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: Concatenate.backward returns a 1-tuple for a "
-                   "single input and the engine wraps single-input results in another tuple: "
-                   "AttributeError: 'tuple' object has no attribute 'shape'")
 def test_concatenate_of_one_tensor():
     x = leaf(rng.normal(size=(2, 3)))
     concatenate([x]).sum().backward()
     np.testing.assert_array_equal(x.grad, np.ones((2, 3)))
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: stack of one tensor is a concatenate of one "
-                   "tensor (see test_concatenate_of_one_tensor)")
 def test_stack_of_one_tensor():
     x = leaf(rng.normal(size=(2, 3)))
     stack([x], axis=1).sum().backward()

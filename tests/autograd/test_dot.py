@@ -1,0 +1,42 @@
+"""to_dot: the graph behind a tensor as Graphviz DOT text."""
+import re
+
+import numpy as np
+
+from autograd import Tensor, to_dot
+
+
+def test_to_dot_names_the_ops_and_shapes():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    w = Tensor(np.ones((3, 4)), requires_grad=True)
+    b = Tensor(np.zeros(4))
+    out = ((x @ w + b) * 2.0).sum()
+    text = to_dot(out)
+    assert text.startswith("digraph")
+    assert text.rstrip().endswith("}")
+    for name in ("matmul", "add", "mul", "sum"):
+        assert re.search(rf'label="{name}\b', text), name
+    for shape in ("2x3", "3x4", "2x4"):
+        assert shape in text
+    assert "4" in text  # the constant bias, shape (4,)
+
+
+def test_to_dot_has_one_node_per_op_and_leaf_and_an_edge_per_input():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * x  # x is used twice but is one node
+    z = y + x
+    text = to_dot(z)
+    nodes = re.findall(r"^\s*(n\d+) \[", text, flags=re.M)
+    edges = re.findall(r"^\s*(n\d+) -> (n\d+);", text, flags=re.M)
+    assert len(nodes) == len(set(nodes)) == 3  # add, mul, x
+    assert len(edges) == 4  # x->mul twice, mul->add, x->add
+    assert all(a in nodes and b in nodes for a, b in edges)
+
+
+def test_to_dot_of_a_leaf_and_after_backward():
+    x = Tensor(3.0, requires_grad=True)
+    assert to_dot(x).startswith("digraph") and "scalar" in to_dot(x)
+    y = (x * x).exp()
+    y.backward()
+    text = to_dot(y)  # the freed graph still draws its output node
+    assert text.startswith("digraph") and "exp" in text
