@@ -250,8 +250,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 X, y, test_size=self.validation_fraction, stratify=y,
                 random_state=int(self._rng.integers(2 ** 31 - 1)))
             if len(X_val) < 2:
-                raise ValueError("The validation set is too small. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
+                raise ValueError(f"early stopping needs at least 2 validation samples, got "
+                                 f"{len(X_val)}: raise validation_fraction or give more data")
         batch_size = self._batch_size(len(X))
         for epoch in range(epochs):
             total = 0.0
@@ -268,12 +268,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             if self._no_improvement_count > self.n_iter_no_change:
                 if self.verbose:
                     what = "Validation score" if self.early_stopping else "Training loss"
-                    print(f"{what} did not improve more than tol={self.tol:f} for "
-                          f"{self.n_iter_no_change} consecutive epochs. Stopping.")
+                    print(f"stopping: {what.lower()} improved by less than tol={self.tol:g} "
+                          f"in {self.n_iter_no_change} epochs in a row")
                 break
             if not incremental and epoch + 1 == epochs:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({epochs}) reached "
-                              "and the optimization hasn't converged yet.", ConvergenceWarning)
+                warnings.warn(f"training stopped at max_iter={epochs} epochs before the loss "
+                              "converged; raise max_iter or tol", ConvergenceWarning)
         if best_state is not None:
             self._network.load_state_dict(best_state)
 
