@@ -339,6 +339,20 @@ def test_in_place_update_of_a_leaf_that_requires_grad(update):
     assert x._version == version + 1
 
 
+@pytest.mark.xfail(strict=True, reason="engine bug: Tensor._inplace rebinds to a new node when "
+                   "the other operand requires grad before checking for a leaf that requires grad, "
+                   "so w += d (both requiring grad) neither raises nor updates w")
+def test_in_place_update_of_a_leaf_by_a_tensor_requiring_grad_is_refused():
+    w = Tensor([2.0, 4.0], requires_grad=True)
+    delta = Tensor([1.0, 1.0], requires_grad=True)
+    original = w
+    with pytest.raises(RuntimeError) as info:
+        w += delta
+    assert_names(str(info.value), shape_pattern(2), "no_grad")
+    assert original.is_leaf
+    np.testing.assert_array_equal(original.data, [2.0, 4.0])
+
+
 def test_in_place_update_of_a_non_leaf_keeps_the_gradient_right():
     x = leaf(2)
     y = x * 2
