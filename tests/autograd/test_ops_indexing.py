@@ -31,6 +31,10 @@ INDICES = {
     "boolean mask over leading axes": MASK,
     "boolean mask on axis 1": (slice(None), np.array([True, False, True])),
     "all-False mask": np.zeros(4, dtype=bool),
+    "numpy integer": np.int64(-2),
+    "0-d integer array": np.array(1),
+    "empty integer array": np.array([], dtype=int),
+    "integer arrays around Ellipsis": (np.array([0, 3, 0]), Ellipsis, np.array([1, 0, 1])),
 }
 
 
