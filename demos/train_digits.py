@@ -215,7 +215,7 @@ def progress_bar(total):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="batch", file=sys.stdout, leave=False, dynamic_ncols=True)
+    return tqdm(total=total, unit="batch", file=sys.stdout, dynamic_ncols=True)
 
 
 def train(args, model, data, rng, log=print):
@@ -274,7 +274,8 @@ def load_model(args, model):
     try:
         state = nn.load(path)
     except Exception as error:  # noqa: BLE001 - a damaged file can fail inside zipfile, zlib, numpy
-        fail(f"cannot load {path}: {error}" if path not in str(error) else error)
+        detail = str(error).removeprefix(f"cannot read {path}: ")
+        fail(f"cannot load {path}: {detail}")
     try:
         model.load_state_dict(state)
     except (KeyError, ValueError, TypeError) as error:
@@ -391,13 +392,14 @@ def main(argv=None):
 
 def run(args):
     dtype = np.dtype(args.dtype)
-    data = load_data(args.seed, dtype)
-    X_train, X_test, y_train, y_test = data
     rng = np.random.default_rng(args.seed)
     model = build_model(args.hidden, args.activation, rng, dtype)
+    if args.load:
+        load_model(args, model)  # before the data: a bad file fails fast
+    data = load_data(args.seed, dtype)
+    X_train, X_test, y_train, y_test = data
 
     if args.load:
-        load_model(args, model)
         loss, accuracy, _ = evaluate(model, X_test, y_test)
         sizes = "-".join(map(str, layer_sizes(args.hidden)))
         print(f"loaded {args.load}: MLP {sizes} ({args.activation}), evaluated on the "
