@@ -303,7 +303,8 @@ def plot(path, history, y_test, predictions, title):
     for ax, key, name in ((ax_loss, "loss", "cross-entropy loss (log scale)"),
                           (ax_acc, "acc", f"accuracy (final test {history[-1]['test_acc']:.4f})")):
         for split in ("train", "test"):
-            ax.plot(epochs, [h[f"{split}_{key}"] for h in history], "o-", ms=3, label=split)
+            ax.plot(epochs, [h[f"{split}_{key}"] for h in history], "o-", ms=3,
+                    label="train (mean over the epoch)" if split == "train" else "test")
         ax.set(title=name, xlabel="epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
