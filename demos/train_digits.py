@@ -131,6 +131,10 @@ def parse_args(argv=None):
         if unsupported:
             parser.error(f"--compare needs what all three systems have (relu; sgd, momentum or "
                          f"adam; no weight decay or schedule), not {', '.join(unsupported)}")
+    for flag, path in (("--save", args.save), ("--plot", args.plot)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+            parser.error(f"{flag} {path}: cannot write into the folder {folder}")
     if args.plot:
         if importlib.util.find_spec("matplotlib") is None:
             print("error: --plot needs matplotlib: pip install matplotlib "
@@ -375,8 +379,8 @@ def compare(args, data, npgrad_accuracy, npgrad_seconds):
 
 def one_blas_thread():
     """Limit BLAS to one thread: these matrices are small (at most 1257 x 256), so a second
-    thread only adds synchronisation, and on busy cores its spinning makes training several
-    times slower. threadpoolctl comes with scikit-learn."""
+    thread only adds synchronisation, and on busy cores its spinning makes training two to
+    three times slower. threadpoolctl comes with scikit-learn."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -416,12 +420,15 @@ def run(args):
     _, accuracy, predictions = evaluate(model, X_test, y_test)
     print(f"final test accuracy {accuracy:.4f} (trained in {seconds:.2f} s)")
 
-    if args.save:
-        nn.save(model, args.save)
-        print(f"saved the model to {args.save}")
-    if args.plot:
-        plot(args.plot, history, y_test, predictions, describe(args))
-        print(f"saved the plot to {args.plot}")
+    try:
+        if args.save:
+            nn.save(model, args.save)
+            print(f"saved the model to {args.save}")
+        if args.plot:
+            plot(args.plot, history, y_test, predictions, describe(args))
+            print(f"saved the plot to {args.plot}")
+    except OSError as error:
+        fail(f"cannot write {error.filename}: {error.strerror}")
     if args.compare:
         compare(args, data, accuracy, seconds)
 

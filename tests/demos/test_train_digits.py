@@ -182,6 +182,7 @@ BAD_FLAGS = [
     ["--weight-decay", "-1"], ["--schedule", "linear"], ["--dtype", "float16"],
     ["--seed", "-3"], ["--load", "m.npz", "--save", "n.npz"],
     ["--compare", "--optimizer", "rmsprop"], ["--compare", "--activation", "tanh"],
+    ["--save", "/no-such-folder/m.npz"], ["--plot", "/no-such-folder/p.png"],
 ]
 
 
