@@ -9,7 +9,8 @@ import numpy as np
 from .grad_mode import _Mode
 from .ops.base import input_shapes
 from .ops.helpers import unbroadcast
-from .tensor import OUTPUT_MODIFIED, Tensor
+from .tensor import Tensor
+from .versions import updated_after
 
 
 def backward(tensor, gradient=None, retain_graph=False):
@@ -102,6 +103,32 @@ def topological_order(roots):
     return dependencies
 
 
+def _leading_to(targets, roots, dependencies):
+    """Keep only the nodes with a path to a target: ``grad`` runs (and frees) no other.
+
+    Every consumer of a kept node is kept too, so the kept dependency counts stay exact.
+    """
+    remaining = dict(dependencies)
+    ready = [node for node in {root.grad_fn for root in roots} - {None}
+             if remaining[node] == 0]
+    order = []  # consumers before their inputs
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for t, needed in zip(node.inputs, node.needs_input_grad):
+            if needed and t.grad_fn is not None:
+                remaining[t.grad_fn] -= 1
+                if remaining[t.grad_fn] == 0:
+                    ready.append(t.grad_fn)
+    kept = {}
+    for node in reversed(order):
+        for t, needed in zip(node.inputs, node.needs_input_grad):
+            if needed and (t in targets or t.grad_fn in kept):
+                kept[node] = dependencies[node]
+                break
+    return kept
+
+
 def _run(roots, seeds, retain_graph, create_graph, targets, owned):
     """Propagate ``seeds`` from ``roots`` and return the gradients reaching the targets.
 
@@ -109,11 +136,13 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
     gradient buffer the engine allocated itself, the only ones it may add into in place.
     """
     dependencies = topological_order(roots)
+    if targets is not None:
+        dependencies = _leading_to(targets, roots, dependencies)
     captured, pending = {}, {}
     for root, seed in zip(roots, seeds):
         if (root.grad_fn is None) if targets is None else (root in targets):
             _accumulate(captured, root, seed, False, owned)
-        if root.grad_fn is not None:
+        if root.grad_fn in dependencies:
             _accumulate(pending, root.grad_fn, seed, False, owned)
     ready = [node for node in pending if dependencies[node] == 0]
     anomaly = _Mode.detect_anomaly
@@ -144,7 +173,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             wanted = parent is None if targets is None else t in targets
             if wanted:
                 _accumulate(captured, t, g, fresh and parent is None, owned)
-            if parent is not None:
+            if parent is not None and (targets is None or parent in dependencies):
                 if parent in pending:
                     _accumulate(pending, parent, g, False, owned)
                 else:
@@ -177,18 +206,20 @@ def _accumulate(store, key, g, fresh, owned):
 
 def _check_versions(node):
     """Raise if a value this node's rule reads was updated in place after it was recorded."""
-    if node.recorded_at == OUTPUT_MODIFIED:
-        raise RuntimeError(
-            f"the output of '{node.name}', which its gradient needs, was modified in place "
-            f"after the forward")
+    if node.saves_output:
+        out = node.saved[0] if type(node.saved) is tuple else node.saved
+        if updated_after(out, node.recorded_at):
+            raise RuntimeError(
+                f"the output of '{node.name}', which its gradient needs, was modified in "
+                f"place after the forward")
     if not node.reads_inputs:
         return
     for i, t in enumerate(node.inputs):
-        if getattr(t, "_updated_at", -1) > node.recorded_at:
+        if updated_after(t.data if isinstance(t, Tensor) else t, node.recorded_at):
             raise RuntimeError(
                 f"a tensor needed to compute the gradient of '{node.name}' was modified in "
-                f"place after the forward: input {i} (shape {t.shape}) is now at version "
-                f"{t._version}")
+                f"place after the forward: input {i} (shape {np.shape(t)}) is now at version "
+                f"{getattr(t, '_version', '?')}")
 
 
 def _check_gradient(node, i, g):

@@ -6,9 +6,9 @@ gradient math lives there, the traversal in ``autograd.engine``.
 import numpy as np
 
 from .grad_mode import _Mode
+from .versions import record_update
 
 _NUMBER_KINDS = "fiub"  # float, int, unsigned, bool
-OUTPUT_MODIFIED = -1  # a node's recorded_at once its saved output was updated in place
 
 
 class Tensor:
@@ -18,10 +18,9 @@ class Tensor:
     numpy arrays keep their dtype and are shared, not copied. Only floating tensors can
     require grad.
     """
-    # _updates and _updated_at are set by the first in-place update only, _base by detach()
-    # (all three read with getattr and a default, so op results never pay for them)
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_updates", "_updated_at",
-                 "_base", "__weakref__")
+    # _updates is set by the first in-place update only (read with getattr and a default,
+    # so op results never pay for it)
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_updates", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -60,17 +59,9 @@ class Tensor:
 
     @_version.setter
     def _version(self, count):
-        # Each in-place update gets a global sequence number, so the engine can tell in O(1)
-        # whether anything was updated after a node was recorded (see engine._check_versions).
+        # bumped after every in-place update of .data; see autograd.versions for the check
         self._updates = count
-        _Mode.inplace_updates += 1
-        self._updated_at = _Mode.inplace_updates
-        node = self.grad_fn
-        if node is not None and node.saves_output:
-            node.recorded_at = OUTPUT_MODIFIED  # its saved output is this very array
-        base = getattr(self, "_base", None)
-        if base is not None:  # a detached alias shares its base's data, so its versions too
-            base._version += 1
+        record_update(self.data)
 
     # ---- attributes -------------------------------------------------------------------
     @property
@@ -155,9 +146,7 @@ class Tensor:
 
     def detach(self):
         """Same data, no history; an in-place update of either is seen by the other's graph."""
-        alias = Tensor._result(self.data, None)
-        alias._base = getattr(self, "_base", self)
-        return alias
+        return Tensor._result(self.data, None)
 
     def requires_grad_(self, flag=True):
         if flag and self.data.dtype.kind != "f":
@@ -170,13 +159,13 @@ class Tensor:
     # ---- in-place operators -------------------------------------------------------------
     def _inplace(self, ufunc, op, other):
         if _Mode.grad_enabled:
-            if self.grad_fn is not None or getattr(other, "requires_grad", False):
-                # history is involved: rebind the name to a new node instead of rewriting the past
-                return op(self, other)
-            if self.requires_grad:
+            if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
                     f"a leaf tensor of shape {self.shape} that requires grad cannot be updated "
                     f"in place while gradients are recorded; wrap the update in no_grad()")
+            if self.grad_fn is not None or getattr(other, "requires_grad", False):
+                # history is involved: rebind the name to a new node instead of rewriting the past
+                return op(self, other)
         ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data)
         self._version += 1
         return self

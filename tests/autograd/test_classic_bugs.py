@@ -224,9 +224,6 @@ def test_a_graph_dies_with_its_output_without_gc_even_after_create_graph():
             gc.enable()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: detach() stores the original tensor as the "
-                   "alias's _base, so a detached output keeps its whole graph (every intermediate "
-                   "and saved array) alive, e.g. a list of detached losses or predictions")
 def test_a_detached_output_does_not_keep_its_graph_alive():
     enabled = gc.isenabled()
     gc.disable()

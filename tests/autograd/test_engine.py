@@ -99,9 +99,6 @@ def test_grad_for_an_intermediate_input():
     np.testing.assert_allclose(gx.data, 6 * y.data)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: grad(y, h) for an intermediate h runs (and "
-                   "frees) the whole graph behind h too, so h's own history is gone afterwards and "
-                   "work is wasted; PyTorch runs only the nodes between the outputs and the inputs")
 def test_grad_for_an_intermediate_leaves_its_history_usable():
     x = leaf([1.0, 2.0])
     h = x * 2

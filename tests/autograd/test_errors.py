@@ -278,9 +278,6 @@ def test_in_place_change_through_a_detached_alias_is_detected():
         y.sum().backward()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: views (basic slicing, reshape, transpose...) "
-                   "share the data but not the version counter, so an in-place change through a "
-                   "view of a saved tensor corrupts the gradient silently (PyTorch raises)")
 @pytest.mark.parametrize("view", ["slice", "reshape", "transpose"])
 def test_in_place_change_through_a_view_of_a_saved_tensor_is_detected(view):
     x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -294,9 +291,6 @@ def test_in_place_change_through_a_view_of_a_saved_tensor_is_detected(view):
         y.backward()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: views share the data but not the version "
-                   "counter; an in-place change of an op's saved output through a view of it "
-                   "corrupts the gradient silently")
 def test_in_place_change_of_a_saved_output_through_a_view_is_detected():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = x.exp()
@@ -307,9 +301,6 @@ def test_in_place_change_of_a_saved_output_through_a_view_is_detected():
         y.sum().backward()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: detach() links the alias to its base one way "
-                   "only: an in-place update of the base is not seen by graphs that saved the "
-                   "detached alias, whose gradient is then silently wrong")
 def test_in_place_change_of_the_base_of_a_saved_detached_alias_is_detected():
     x = Tensor([1.0, 2.0], requires_grad=True)
     w = Tensor([3.0, 4.0], requires_grad=True)
@@ -339,9 +330,6 @@ def test_in_place_update_of_a_leaf_that_requires_grad(update):
     assert x._version == version + 1
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: Tensor._inplace rebinds to a new node when "
-                   "the other operand requires grad before checking for a leaf that requires grad, "
-                   "so w += d (both requiring grad) neither raises nor updates w")
 def test_in_place_update_of_a_leaf_by_a_tensor_requiring_grad_is_refused():
     w = Tensor([2.0, 4.0], requires_grad=True)
     delta = Tensor([1.0, 1.0], requires_grad=True)
