@@ -2,8 +2,13 @@
 from .tensor import Tensor
 
 
-def to_dot(tensor):
-    """One node per op result and per leaf, labelled with the op's name and the shape."""
+def to_dot(tensor, names=None):
+    """One node per op result and per leaf, labelled with the op's name and the shape.
+
+    ``names`` optionally maps tensors to labels (``{a: "a", w: "weight"}``). The graph behind
+    a tensor is freed by ``backward()`` unless ``retain_graph=True``: draw it before.
+    """
+    names = names or {}
     ids, lines, edges = {}, [], []
     stack = [tensor]
     ids[tensor] = 0
@@ -12,9 +17,12 @@ def to_dot(tensor):
         node = t.grad_fn
         if node is None:
             kind = "leaf, requires_grad" if t.requires_grad else "constant"
+            if t in names:
+                kind = f"{names[t]} ({kind})"
             lines.append(f'  n{ids[t]} [shape=box, label="{kind}\\n{_shape(t)}"];')
             continue
-        lines.append(f'  n{ids[t]} [shape=ellipse, label="{node.name}\\n{_shape(t)}"];')
+        label = f"{names[t]} = {node.name}" if t in names else node.name
+        lines.append(f'  n{ids[t]} [shape=ellipse, label="{label}\\n{_shape(t)}"];')
         if node.inputs is None:
             continue  # freed by backward
         for parent in node.inputs:

@@ -26,21 +26,23 @@ def numerical_gradient(f, x, dout=None, h=1e-5):
     for index in np.ndindex(*x.shape):
         original = x[index].copy()
         x[index] = original + h
-        plus = _objective(f(x), dout)
+        plus = _as_float_array(f(x))
         x[index] = original - h
-        minus = _objective(f(x), dout)
+        minus = _as_float_array(f(x))
         x[index] = original
-        grad[index] = (plus - minus) / (2 * h)
+        # subtract before reducing: the difference of two large sums would lose digits
+        if dout is None:
+            if plus.size != 1:
+                raise ValueError(f"f(x) must be a scalar without dout, got shape {plus.shape}")
+            grad[index] = (plus.reshape(()) - minus.reshape(())) / (2 * h)
+        else:
+            grad[index] = np.sum((plus - minus) * dout) / (2 * h)
     return grad
 
 
-def _objective(value, dout):
-    value = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
-    if dout is None:
-        if value.size != 1:
-            raise ValueError(f"f(x) must be a scalar without dout, got shape {value.shape}")
-        return float(value.reshape(()))
-    return float(np.sum(value * dout))
+def _as_float_array(value):
+    # a copy: f may return the same buffer for both evaluations
+    return np.array(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):

@@ -24,6 +24,11 @@ def save(obj, path):
 def load(path):
     """Read a dict of arrays written by ``save``. Object arrays are refused: no code runs."""
     try:
+        if not zipfile.is_zipfile(path):
+            with open(path, "rb") as f:
+                is_npy = f.read(6) == b"\x93NUMPY"
+            raise ValueError(f"{path} holds a single array, not a saved .npz state" if is_npy
+                             else f"cannot read {path}: not a valid .npz file")
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise ValueError(f"{path} holds a single array, not a saved .npz state")
@@ -32,6 +37,8 @@ def load(path):
     except FileNotFoundError:
         raise
     except ValueError as error:
+        if str(error).startswith(str(path)) or str(error).startswith("cannot read"):
+            raise
         if "allow_pickle" in str(error):
             raise ValueError(f"{path} holds an object array; npgrad loads numeric arrays only "
                              f"and never unpickles") from None
