@@ -150,14 +150,10 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         node = ready.pop()
         upstream = pending.pop(node)
         inputs = node.inputs
-        if create_graph:
-            result = node.backward(upstream, *inputs)
-        else:
-            result = node.backward(upstream, *[t.data if isinstance(t, Tensor) else t
-                                               for t in inputs])
+        result = node.backward(upstream, *(inputs if create_graph else node.values))
         if len(inputs) == 1 and type(result) is not tuple:
             result = (result,)
-        for i, (t, g, needed) in enumerate(zip(inputs, result, node.needs_input_grad)):
+        for t, g, needed in zip(inputs, result, node.needs_input_grad):
             if not needed or g is None:
                 continue
             data = t.data
@@ -166,26 +162,31 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             if g.dtype != data.dtype:
                 g = g.astype(data.dtype)
             if anomaly:
-                _check_gradient(node, i, g)
+                _check_gradient(node, t, g)
             # a fresh array that no one else holds can later be added into in place
             fresh = type(g) is np.ndarray and g.base is None and g is not upstream
             parent = t.grad_fn
-            wanted = parent is None if targets is None else t in targets
+            if targets is None:
+                wanted = parent is None  # every leaf (needed inputs all require grad)
+            else:
+                wanted = t in targets
+                if parent not in dependencies:
+                    parent = None  # leads to no target
             if wanted:
                 _accumulate(captured, t, g, fresh and parent is None, owned)
-            if parent is not None and (targets is None or parent in dependencies):
+            if parent is not None:
                 if parent in pending:
                     _accumulate(pending, parent, g, False, owned)
                 else:
                     pending[parent] = g
                     if fresh and not wanted:
                         owned.add(parent)
-                dependencies[parent] -= 1
-                if dependencies[parent] == 0:
+                remaining = dependencies[parent] - 1
+                dependencies[parent] = remaining
+                if not remaining:
                     ready.append(parent)
         if not retain_graph:
-            node.inputs = None
-            node.saved = None
+            node.inputs = node.values = node.saved = None
     return captured
 
 
@@ -222,8 +223,9 @@ def _check_versions(node):
                 f"{getattr(t, '_version', '?')}")
 
 
-def _check_gradient(node, i, g):
+def _check_gradient(node, t, g):
     if not np.isfinite(g.data if isinstance(g, Tensor) else g).all():
+        i = next(k for k, x in enumerate(node.inputs) if x is t)
         shapes = input_shapes([t.data if isinstance(t, Tensor) else t for t in node.inputs])
         raise FloatingPointError(
             f"the backward of '{node.name}' produced NaN or inf in the gradient of input {i} "

@@ -141,8 +141,7 @@ class Tensor:
     # ---- graph --------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=False):
         """Accumulate d self / d leaf into the ``.grad`` of every leaf that requires grad."""
-        from .engine import backward
-        backward(self, gradient, retain_graph)
+        _engine.backward(self, gradient, retain_graph)
 
     def detach(self):
         """Same data, no history; an in-place update of either is seen by the other's graph."""
@@ -324,3 +323,4 @@ def _compare(ufunc, x, other):
 
 
 from . import ops as _ops  # noqa: E402  (the ops import Tensor from this module)
+from . import engine as _engine  # noqa: E402

@@ -27,8 +27,11 @@ class Linear(Op):
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x_shape[-1])
         gx = (g @ w.T).reshape(x_shape) if need_x else None
         gw = (x.T @ g) if need_w else None
-        # the bias's gradient is the upstream one, summed to b's shape by the engine
-        return (gx, gw) if b is None else (gx, gw, upstream)
+        if b is None:
+            return gx, gw
+        if b.ndim == 1:
+            return gx, gw, g.sum(axis=0)
+        return gx, gw, upstream  # summed to b's shape by the engine
 
 
 class CrossEntropy(Op):
@@ -65,13 +68,15 @@ class CrossEntropy(Op):
 
 def linear(x, w, b=None):
     """x @ w + b with w of shape (in, out); one graph node."""
-    x_shape, w_shape = value(x).shape, value(w).shape
-    if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[0]:
-        raise ValueError(f"linear: input of shape {x_shape} does not fit a weight of shape "
-                         f"{w_shape} (expected input features {w_shape[:1]})")
-    if b is None:
-        return apply(Linear(), x, w)
-    return apply(Linear(), x, w, b)
+    w_shape = value(w).shape
+    if len(w_shape) != 2:
+        raise ValueError(f"linear needs a 2-D weight of shape (in, out), got {w_shape} "
+                         f"(input of shape {value(x).shape})")
+    try:
+        return apply(Linear(), x, w) if b is None else apply(Linear(), x, w, b)
+    except ValueError:
+        raise ValueError(f"linear: input of shape {value(x).shape} does not fit a weight of "
+                         f"shape {w_shape} (expected {w_shape[0]} input features)") from None
 
 
 def cross_entropy(logits, target, reduction="mean"):

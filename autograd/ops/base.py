@@ -24,7 +24,7 @@ REGISTRY = {}
 
 class Op:
     """Base class of every primitive; subclasses with a ``name`` are registered."""
-    __slots__ = ("inputs", "needs_input_grad", "recorded_at", "saved")
+    __slots__ = ("inputs", "values", "needs_input_grad", "recorded_at", "saved")
     name = ""
     # False for ops whose backward never reads their inputs' values (add, reshape...):
     # those don't care if an input is modified in place after the forward.
@@ -72,7 +72,7 @@ def apply(op, *args):
         out = op.forward(*values)
         needs = (x_is_tensor and x.requires_grad, y_is_tensor and y.requires_grad)
     else:
-        values = [a.data if isinstance(a, Tensor) else a for a in args]
+        values = tuple([a.data if isinstance(a, Tensor) else a for a in args])
         out = op.forward(*values)
         needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
     if type(out) is not np.ndarray:
@@ -81,6 +81,7 @@ def apply(op, *args):
         _check_forward(op, out, values)
     if _Mode.grad_enabled and True in needs:
         op.inputs = args
+        op.values = values  # the arrays the rule reads, as they were at the forward
         op.needs_input_grad = needs
         op.recorded_at = _Mode.inplace_updates
         return Tensor._result(out, op)
