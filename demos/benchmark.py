@@ -336,10 +336,6 @@ def machine_info():
     except OSError:
         pass
     info["blas"] = blas_info()
-    try:
-        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        pass
     return info
 
 
@@ -368,12 +364,11 @@ def render_markdown(harness, table, info, rows, argv):
     lines = ["# npgrad benchmark", ""]
     lines.append(f"{info['date']} · {info['cpu']}, {info['cores']} cores · Python {info['python']} · "
                  f"numpy {info['numpy']} with {info['blas']}")
-    if "load_average" in info:
+    if info.get("load_average_before"):
         lines.append("")
-        before, after = (", ".join(f"{x:.2f}" for x in info[k])
-                         for k in ("load_average_before", "load_average"))
-        lines.append(f"Load average (1, 5, 15 min) before the run: {before}; after: {after} "
-                     "(well above 0: other work shared the machine, figures are noisier).")
+        load = ", ".join(f"{x:.2f}" for x in info["load_average_before"])
+        lines.append(f"Load average before the run (1, 5, 15 min): {load} (well above 0: other "
+                     "work shared the machine and the figures are noisier).")
     lines.append("")
     versions = []
     for s in SYSTEMS:
@@ -454,8 +449,12 @@ def render_notes(harness, table, rows):
             agree = max(abs(v - vals[0]) for v in vals) <= 1e-9 * max(1.0, abs(vals[0]))
             notes.append("W2 check: the graph's output " + ("agrees" if agree else "DIFFERS") +
                          " across systems (" + ", ".join(f"{TITLES[s]} {v:.12g}" for s, v in outs.items()) + ").")
-        notes.append("W2: graph construction + backward + release timed together, "
-                     "Python's garbage collector on.")
+        paused = {s: _median([e.get("gc_paused_us_per_op") for e in entry["extra"]])
+                  for s, entry in table.get("W2", {}).items() if entry["extra"]}
+        paused = {s: v for s, v in paused.items() if v is not None}
+        text = ", ".join(f"{TITLES[s]} {fmt(v)}" for s, v in paused.items())
+        notes.append("W2: graph construction + backward + release timed together, with Python's "
+                     "garbage collector on; with it paused, µs/op: " + text + ".")
     if "W3" in rows:
         e = table.get("W3", {}).get("numpy")
         if e and e["median"]:
@@ -555,10 +554,7 @@ def main(argv=None):
 
     table = summarise(harness, workloads)
     info = machine_info()
-    if load_before is not None and "load_average" in info:
-        info["load_average_before"] = load_before
-    else:
-        info.pop("load_average", None)
+    info["load_average_before"] = load_before
     markdown = render_markdown(harness, table, info, rows, argv)
     print(markdown)
     for path, text in ((args.markdown, markdown),

@@ -578,18 +578,30 @@ class NpgradRunner(SystemRunner):
 
 
 def _w2_time(make, layers, req, to_float):
-    """Warm up once, then time graph construction + backward + release, per op."""
-    leaves, weights = make()
-    scalar_graph(leaves, weights, layers).backward()
-    leaves, weights = make()
-    t0 = time.perf_counter()
-    out = scalar_graph(leaves, weights, layers)
-    out.backward()
-    value = to_float(out)
-    del out
-    seconds = time.perf_counter() - t0
+    """Time graph construction + backward + release, per op: after a warm-up, once with the
+    garbage collector paused (after a collection), then once with it on, as users run it. The
+    paused run's garbage is left for the collector, as a previous iteration's would be."""
+    def timed():
+        leaves, weights = make()
+        t0 = time.perf_counter()
+        out = scalar_graph(leaves, weights, layers)
+        out.backward()
+        value = to_float(out)
+        del out
+        return time.perf_counter() - t0, value, leaves
+
+    timed()
+    gc.collect()
+    gc.disable()
+    try:
+        paused, _, _ = timed()
+    finally:
+        gc.enable()
+    seconds, value, leaves = timed()
     grad = sum(float(_grad_of(v)) for v in leaves)
-    return {"value": seconds / req["w2_ops"] * 1e6, "output": value, "leaf_grad_sum": grad}
+    per_op = 1e6 / req["w2_ops"]
+    return {"value": seconds * per_op, "gc_paused_us_per_op": paused * per_op,
+            "output": value, "leaf_grad_sum": grad}
 
 
 class TorchRunner(SystemRunner):

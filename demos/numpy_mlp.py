@@ -12,7 +12,8 @@ Conventions (the same as npgrad's `nn.Linear`):
   (out, in), takes `W.T`).
 
 Arrays are used as given and updated in place: gradients, activations and optimizer state live in
-buffers allocated once, so a training step allocates only what NumPy's reductions return.
+buffers allocated once, so a training step allocates little beyond the batch itself and a few
+row- or column-sized reductions.
 
     params = init_params([64, 128, 10], np.random.default_rng(0))
     net = MLP(params)
