@@ -413,19 +413,22 @@ def render_notes(harness, table, rows):
         for s, entry in table.get(row, {}).items():
             for err in dict.fromkeys(entry.get("errors") or []):
                 notes.append(f"{row}, {TITLES[s]}: {err}")
-    for dt in ("float64", "float32"):
-        row = f"W1 {dt}"
+    for row in ("W1 float64", "W1 float32", "W3"):
         if row not in rows:
             continue
         losses = {s: e["extra"][-1].get("loss") for s, e in table.get(row, {}).items()
                   if e["extra"] and s in ("numpy", "npgrad", "torch")}
-        losses = {s: l for s, l in losses.items() if l is not None}
+        losses = {s: v for s, v in losses.items() if v is not None}
         if len(losses) > 1:
-            epochs = next(e["extra"][-1].get("epochs_seen") for s, e in table[row].items()
-                          if s in losses)
-            text = ", ".join(f"{TITLES[s]} {l:.6f}" for s, l in losses.items())
-            notes.append(f"W1 {dt} check: training loss of epoch {epochs} (same weights, same "
-                         f"batches, same Adam) — {text}.")
+            text = ", ".join(f"{TITLES[s]} {v:.7f}" for s, v in losses.items())
+            if row == "W3":
+                notes.append(f"W3 check: loss of the last step (same weights, same batch, same "
+                             f"SGD) — {text}.")
+            else:
+                epochs = next(e["extra"][-1].get("epochs_seen") for s, e in table[row].items()
+                              if s in losses)
+                notes.append(f"{row} check: training loss of epoch {epochs} (same weights, same "
+                             f"batches, same Adam) — {text}.")
         source = next((e["extra"][-1].get("data") for e in table.get(row, {}).values()
                        if e["extra"] and e["extra"][-1].get("data")), None)
         if source and source != "sklearn.datasets.load_digits":
