@@ -50,7 +50,7 @@ class Op:
         """The op's output as saved by forward, on this node when differentiating the rule."""
         out = self.saved if type(self.saved) is not tuple else self.saved[0]
         if isinstance(upstream, Tensor):
-            return Tensor._result(out, self)
+            return Tensor._result(np.asarray(out), self)
         return out
 
     def __repr__(self):
@@ -60,16 +60,26 @@ class Op:
 def apply(op, *args):
     """Run ``op`` on Tensors and constants; record it in the graph when a gradient is needed."""
     # unary and binary ops are unrolled: this function runs once per op, on every forward
+    # numpy computes on scalars ten times faster than on 0-d arrays: 0-d inputs go in as scalars
     if len(args) == 1:
         (x,) = args
-        values = (x.data,)
-        out = op.forward(x.data)
+        xv = x.data
+        if not xv.ndim:
+            xv = xv[()]
+        values = (xv,)
+        out = op.forward(xv)
         needs = (x.requires_grad,)
     elif len(args) == 2:
         x, y = args
         x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-        values = (x.data if x_is_tensor else x, y.data if y_is_tensor else y)
-        out = op.forward(*values)
+        xv = x.data if x_is_tensor else x
+        yv = y.data if y_is_tensor else y
+        if x_is_tensor and not xv.ndim:
+            xv = xv[()]
+        if y_is_tensor and not yv.ndim:
+            yv = yv[()]
+        values = (xv, yv)
+        out = op.forward(xv, yv)
         needs = (x_is_tensor and x.requires_grad, y_is_tensor and y.requires_grad)
     else:
         values = tuple([a.data if isinstance(a, Tensor) else a for a in args])
@@ -81,7 +91,7 @@ def apply(op, *args):
         _check_forward(op, out, values)
     if _Mode.grad_enabled and True in needs:
         op.inputs = args
-        op.values = values  # the arrays the rule reads, as they were at the forward
+        op.values = values  # what the rule reads, as it was at the forward
         op.needs_input_grad = needs
         op.recorded_at = _Mode.inplace_updates
         return Tensor._result(out, op)
