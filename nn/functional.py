@@ -63,7 +63,11 @@ class CrossEntropy(Op):
         d = probs - onehot
         if self.reduction == "none":
             return d * g.reshape(-1, 1)
-        return d * (g / len(onehot) if self.reduction == "mean" else g)
+        scale = g / len(onehot) if self.reduction == "mean" else g
+        if isinstance(d, Tensor):
+            return d * scale
+        d *= scale  # d is this rule's own fresh array
+        return d
 
 
 def linear(x, w, b=None):
