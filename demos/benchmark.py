@@ -367,8 +367,9 @@ def render_markdown(harness, table, info, rows, argv):
     if info.get("load_average_before"):
         lines.append("")
         load = ", ".join(f"{x:.2f}" for x in info["load_average_before"])
-        lines.append(f"Load average before the run (1, 5, 15 min): {load} (well above 0: other "
-                     "work shared the machine and the figures are noisier).")
+        busy = info["load_average_before"][0] > 0.5
+        lines.append(f"Load average before the run (1, 5, 15 min): {load}"
+                     + (" — other work shared the machine: figures are noisier." if busy else "."))
     lines.append("")
     versions = []
     for s in SYSTEMS:
@@ -409,6 +410,12 @@ def render_notes(harness, table, rows):
     for s in SYSTEMS:
         if harness.status.get(s) == "unavailable":
             notes.append(f"{TITLES[s]}: {harness.detail[s]}")
+    for row in rows:
+        for s, entry in table.get(row, {}).items():
+            samples = [v for v in entry["samples"] if v is not None and v > 0]
+            if len(samples) > 1 and max(samples) > 1.5 * min(samples) and row.split()[0] != "W5":
+                notes.append(f"{row}, {TITLES[s]}: noisy, repetitions ranged from "
+                             f"{fmt(min(samples))} to {fmt(max(samples))}.")
     for row in rows:
         for s, entry in table.get(row, {}).items():
             for err in dict.fromkeys(entry.get("errors") or []):
