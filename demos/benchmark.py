@@ -320,6 +320,11 @@ def ratio(table, row, a, b):
     ea, eb = table.get(row, {}).get(a), table.get(row, {}).get(b)
     if not ea or not eb or ea["median"] is None or eb["median"] is None or eb["median"] == 0:
         return None
+    # Repetition i of every system ran side by side in time: the median of the paired ratios
+    # cancels the machine's drift better than the ratio of the medians.
+    pairs = [x / y for x, y in zip(ea["samples"], eb["samples"]) if x is not None and y]
+    if len(pairs) == len(ea["samples"]) == len(eb["samples"]):
+        return statistics.median(pairs)
     return ea["median"] / eb["median"]
 
 
@@ -383,8 +388,8 @@ def render_markdown(harness, table, info, rows, argv):
     lines.append("")
     lines.append(f"Medians of {cfg['reps']} interleaved repetitions after a warm-up, each system in its "
                  "own process; W1, W2, W4 and W5 on one BLAS/OpenMP thread, W3 on all "
-                 f"{info['cores']} cores. Ratios are npgrad / other: below 1 means npgrad is faster "
-                 "or smaller.")
+                 f"{info['cores']} cores. Ratios are npgrad / other, the median of the ratios of "
+                 "repetitions run side by side: below 1 means npgrad is faster or smaller.")
     lines.append("")
     header = ["workload"] + [TITLES[s] for s in SYSTEMS] + \
         ["npgrad / numpy", "npgrad / PyTorch", "npgrad / micrograd"]
@@ -410,12 +415,14 @@ def render_notes(harness, table, rows):
     for s in SYSTEMS:
         if harness.status.get(s) == "unavailable":
             notes.append(f"{TITLES[s]}: {harness.detail[s]}")
+    spreads = []
     for row in rows:
         for s, entry in table.get(row, {}).items():
             samples = [v for v in entry["samples"] if v is not None and v > 0]
             if len(samples) > 1 and max(samples) > 1.5 * min(samples) and row.split()[0] != "W5":
-                notes.append(f"{row}, {TITLES[s]}: noisy, repetitions ranged from "
-                             f"{fmt(min(samples))} to {fmt(max(samples))}.")
+                spreads.append(f"{row} {TITLES[s]} {fmt(min(samples))}–{fmt(max(samples))}")
+    if spreads:
+        notes.append("Noisy (repetitions spread over more than 1.5×): " + "; ".join(spreads) + ".")
     for row in rows:
         for s, entry in table.get(row, {}).items():
             for err in dict.fromkeys(entry.get("errors") or []):
