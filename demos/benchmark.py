@@ -81,7 +81,8 @@ class Worker:
         self.system = system
         self.stderr = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--worker", system, "--threads", str(threads)],
+            [sys.executable, os.path.abspath(__file__),
+             "--worker", system, "--threads", str(threads)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
             env=env, cwd=ROOT)
         self.lines = queue.Queue()
@@ -237,7 +238,8 @@ def row_label(row, cfg):
     if row == "W1 float32":
         return "W1 digits MLP 64-128-10, Adam, batch 64: ms/epoch, float32"
     if row == "W2":
-        return f"W2 scalar graph, {w2_shape(cfg['w2_ops'])[1]:,} ops (mul add pow relu tanh): µs/op, fwd+bwd"
+        n_ops = w2_shape(cfg["w2_ops"])[1]
+        return f"W2 scalar graph, {n_ops:,} ops (mul add pow relu tanh): µs/op, fwd+bwd"
     if row == "W3":
         return "W3 784-1024-1024-10 SGD step, batch 256, float32, all cores: ms/step"
     if row == "W4":
@@ -261,7 +263,8 @@ def summarise(harness, workloads):
         out = table.setdefault(row, {})
         for s, cell in per_system.items():
             out[s] = {"samples": cell["samples"], "median": _median(cell["samples"]),
-                      "extra": cell["extra"], "errors": cell.get("errors"), "skip": cell.get("skip")}
+                      "extra": cell["extra"], "errors": cell.get("errors"),
+                      "skip": cell.get("skip")}
         if row == "W4":
             mem = table.setdefault("W4 memory", {})
             for s, cell in per_system.items():
@@ -367,14 +370,14 @@ def blas_info():
 def render_markdown(harness, table, info, rows, argv):
     cfg = harness.cfg
     lines = ["# npgrad benchmark", ""]
-    lines.append(f"{info['date']} · {info['cpu']}, {info['cores']} cores · Python {info['python']} · "
-                 f"numpy {info['numpy']} with {info['blas']}")
+    lines.append(f"{info['date']} · {info['cpu']}, {info['cores']} cores · "
+                 f"Python {info['python']} · numpy {info['numpy']} with {info['blas']}")
     if info.get("load_average_before"):
         lines.append("")
         load = ", ".join(f"{x:.2f}" for x in info["load_average_before"])
         busy = info["load_average_before"][0] > 0.5
-        lines.append(f"Load average before the run (1, 5, 15 min): {load}"
-                     + (" — other work shared the machine: figures are noisier." if busy else "."))
+        warning = " — other work shared the machine: figures are noisier." if busy else "."
+        lines.append(f"Load average before the run (1, 5, 15 min): {load}{warning}")
     lines.append("")
     versions = []
     for s in SYSTEMS:
@@ -386,8 +389,8 @@ def render_markdown(harness, table, info, rows, argv):
     lines.append("")
     lines.append(f"Command: `{' '.join(['python demos/benchmark.py'] + list(argv))}`")
     lines.append("")
-    lines.append(f"Medians of {cfg['reps']} interleaved repetitions after a warm-up, each system in its "
-                 "own process; W1, W2, W4 and W5 on one BLAS/OpenMP thread, W3 on all "
+    lines.append(f"Medians of {cfg['reps']} interleaved repetitions after a warm-up, each system "
+                 "in its own process; W1, W2, W4 and W5 on one BLAS/OpenMP thread, W3 on all "
                  f"{info['cores']} cores. Ratios are npgrad / other, the median of the ratios of "
                  "repetitions run side by side: below 1 means npgrad is faster or smaller.")
     lines.append("")
@@ -448,15 +451,17 @@ def render_notes(harness, table, rows):
         if source and source != "sklearn.datasets.load_digits":
             notes.append(f"W1 data: {source}.")
     if "W1 float64" in rows and harness.status.get("micrograd") == "ok":
-        notes.append(f"W1 micrograd: forward+backward of {cfg['w1_micrograd_samples']} sample(s) and "
-                     "one Adam step, scaled to an epoch, with the garbage collector paused (with it "
-                     "on, micrograd's per-sample cost grows with the live graph: a lower bound). "
+        notes.append(f"W1 micrograd: forward+backward of {cfg['w1_micrograd_samples']} sample(s) "
+                     "and one Adam step, scaled to an epoch, with the garbage collector paused "
+                     "(with it on, micrograd's per-sample cost grows with the live graph: a lower "
+                     "bound). "
                      "Its pip release lacks tanh, exp and log; they are added to its Value in its "
                      "own closure style (also for W2).")
     if "W1 float64" in rows and harness.status.get("sklearn") == "ok":
         notes.append(f"W1 scikit-learn: fit(max_iter={cfg['w1_epochs']}) on the rows in the "
-                     "shared batch order, shuffle=False, alpha=0, time / epochs (its per-call input "
-                     "validation amortised as in a real fit; partial_fit would add it per epoch). "
+                     "shared batch order, shuffle=False, alpha=0, time / epochs (its per-call "
+                     "input validation amortised as in a real fit; partial_fit would add it "
+                     "per epoch). "
                      "Its Adam differs in detail, so its loss is not compared.")
     if "W2" in rows:
         outs = {s: e["extra"][-1].get("output") for s, e in table.get("W2", {}).items()
@@ -465,7 +470,8 @@ def render_notes(harness, table, rows):
             vals = list(outs.values())
             agree = max(abs(v - vals[0]) for v in vals) <= 1e-9 * max(1.0, abs(vals[0]))
             notes.append("W2 check: the graph's output " + ("agrees" if agree else "DIFFERS") +
-                         " across systems (" + ", ".join(f"{TITLES[s]} {v:.12g}" for s, v in outs.items()) + ").")
+                         " across systems (" +
+                         ", ".join(f"{TITLES[s]} {v:.12g}" for s, v in outs.items()) + ").")
         paused = {s: _median([e.get("gc_paused_us_per_op") for e in entry["extra"]])
                   for s, entry in table.get("W2", {}).items() if entry["extra"]}
         paused = {s: v for s, v in paused.items() if v is not None}
@@ -511,7 +517,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="about a minute: fewer reps, epochs and ops")
+    p.add_argument("--quick", action="store_true",
+                   help="about a minute: fewer reps, epochs and ops")
     p.add_argument("--only", default=",".join(WORKLOADS), help="workloads to run, e.g. W1,W3")
     p.add_argument("--reps", type=int, help="repetitions per system (default 7, quick 3)")
     p.add_argument("--markdown", default=os.path.join(ROOT, "out", "benchmark.md"),
@@ -560,7 +567,8 @@ def main(argv=None):
             requests = build_requests(cfg, w, data_path)
             if w == "W3":
                 # all cores; a pause lets the previous system's spinning thread pool go idle
-                harness.run_workload(w, requests, fresh=False, threads=cores, timeout=600, pause=0.3)
+                harness.run_workload(w, requests, fresh=False, threads=cores, timeout=600,
+                                     pause=0.3)
             elif w in ("W4", "W5"):
                 harness.run_workload(w, requests, fresh=True, threads=1, timeout=900)
             else:
@@ -574,8 +582,8 @@ def main(argv=None):
     info["load_average_before"] = load_before
     markdown = render_markdown(harness, table, info, rows, argv)
     print(markdown)
-    for path, text in ((args.markdown, markdown),
-                       (args.json, json.dumps(to_json(harness, table, info, rows, argv), indent=1))):
+    results = json.dumps(to_json(harness, table, info, rows, argv), indent=1)
+    for path, text in ((args.markdown, markdown), (args.json, results)):
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             with open(path, "w") as f:

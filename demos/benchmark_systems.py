@@ -331,7 +331,8 @@ class MicrogradMLP:
 
     def __init__(self, Value, params):
         self.Value = Value
-        self.layers = [([[Value(float(W[i, j])) for i in range(W.shape[0])] for j in range(W.shape[1])],
+        # one neuron per output unit, holding the column of W that feeds it
+        self.layers = [([[Value(float(w)) for w in column] for column in W.T],
                         [Value(float(v)) for v in b]) for W, b in params]
         self.params = [p for neurons, bias in self.layers for row in neurons for p in row]
         self.params += [p for _, bias in self.layers for p in bias]
@@ -733,8 +734,8 @@ class MicrogradRunner(SystemRunner):
         st = self.state.get("W1")
         if st is None:
             X, y, source = w1_training_data(req, np.float64)
-            st = self.state["W1"] = {"X": X, "y": y, "source": source, "offset": 0,
-                                     "net": MicrogradMLP(self.Value, initial_params(W1_SIZES, np.float64))}
+            net = MicrogradMLP(self.Value, initial_params(W1_SIZES, np.float64))
+            st = self.state["W1"] = {"X": X, "y": y, "source": source, "offset": 0, "net": net}
         sys.setrecursionlimit(max(self.default_recursion_limit, 10_000))
         k = req["w1_micrograd_samples"]
         X, y, net = st["X"], st["y"], st["net"]

@@ -1,4 +1,4 @@
-"""A multilayer perceptron written by hand on NumPy arrays: the reference npgrad is measured against.
+"""A multilayer perceptron written by hand on NumPy arrays: the yardstick for npgrad's speed.
 
 This is the network a person fluent in NumPy writes directly (the cs231n way): an affine layer,
 ReLU and a softmax cross-entropy, each with its forward and hand-derived backward, and the
@@ -50,7 +50,7 @@ def init_params(sizes, rng, dtype=np.float64):
 
 
 def affine_forward(x, W, b, out=None):
-    """out = x @ W + b.  x: (N, in), W: (in, out), b: (out,) -> (N, out), written into `out` if given."""
+    """out = x @ W + b.  x: (N, in), W: (in, out), b: (out,) -> (N, out), into `out` if given."""
     out = np.matmul(x, W, out=out)
     out += b
     return out
@@ -251,7 +251,8 @@ class Adam:
         beta1, beta2 = self.betas
         step_size = -(self.lr / (1 - beta1 ** self.steps))
         bias_correction2_sqrt = (1 - beta2 ** self.steps) ** 0.5
-        for p, g, m, v, tmp, denom in zip(self.params, grads, self.m, self.v, self._tmp, self._denom):
+        state = zip(self.params, grads, self.m, self.v, self._tmp, self._denom)
+        for p, g, m, v, tmp, denom in state:
             np.subtract(g, m, out=tmp)
             tmp *= 1 - beta1
             m += tmp

@@ -17,8 +17,8 @@ try:  # the npgrad column can only hold numbers once the library imports
 except Exception as exc:  # pragma: no cover - depends on the state of the library
     NPGRAD_IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
 
-HEADER = ("| workload | npgrad | hand-written numpy | PyTorch | scikit-learn MLPClassifier | micrograd "
-          "| npgrad / numpy | npgrad / PyTorch | npgrad / micrograd |")
+HEADER = ("| workload | npgrad | hand-written numpy | PyTorch | scikit-learn MLPClassifier "
+          "| micrograd | npgrad / numpy | npgrad / PyTorch | npgrad / micrograd |")
 
 
 @pytest.fixture(scope="module")
