@@ -46,11 +46,12 @@ class Max(Reduction):
     __slots__ = ()
     name = "max"
     saves_output = True
+    extreme = staticmethod(np.max)
 
     def forward(self, x):
-        out = x.max(axis=self.axes, keepdims=True)
+        out = self.extreme(x, axis=self.axes, keepdims=True)
         self.saved = out
-        return out if self.keepdims else out.reshape(np.delete(x.shape, self.axes))
+        return out if self.keepdims else out.reshape(np.delete(np.shape(x), self.axes))
 
     def backward(self, g, x):
         if not self.keepdims:
@@ -62,11 +63,7 @@ class Min(Max):
     """min over axes;  dx = g at the minima, split evenly between ties."""
     __slots__ = ()
     name = "min"
-
-    def forward(self, x):
-        out = x.min(axis=self.axes, keepdims=True)
-        self.saved = out
-        return out if self.keepdims else out.reshape(np.delete(x.shape, self.axes))
+    extreme = staticmethod(np.min)
 
 
 class LogSumExp(Reduction):
