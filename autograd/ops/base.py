@@ -57,6 +57,11 @@ class Op:
         return f"<{self.name or type(self).__name__} op>"
 
 
+# shared needs_input_grad tuples: one fewer object per node
+_NEEDS_1 = ((False,), (True,))
+_NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))
+
+
 def apply(op, *args):
     """Run ``op`` on Tensors and constants; record it in the graph when a gradient is needed."""
     # unary and binary ops are unrolled: this function runs once per op, on every forward
@@ -68,7 +73,7 @@ def apply(op, *args):
             xv = xv[()]
         values = (xv,)
         out = op.forward(xv)
-        needs = (x.requires_grad,)
+        needs = _NEEDS_1[x.requires_grad]
     elif len(args) == 2:
         x, y = args
         x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
@@ -80,7 +85,7 @@ def apply(op, *args):
             yv = yv[()]
         values = (xv, yv)
         out = op.forward(xv, yv)
-        needs = (x_is_tensor and x.requires_grad, y_is_tensor and y.requires_grad)
+        needs = _NEEDS_2[x_is_tensor and x.requires_grad][y_is_tensor and y.requires_grad]
     else:
         values = tuple([a.data if isinstance(a, Tensor) else a for a in args])
         out = op.forward(*values)
