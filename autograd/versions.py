@@ -17,8 +17,9 @@ _last_update = {}  # id(owning array) -> the count of its last in-place update
 
 def owner(array):
     """The ndarray that owns ``array``'s memory."""
-    while isinstance(array.base, np.ndarray):
-        array = array.base
+    base = array.base
+    while isinstance(base, np.ndarray):
+        array, base = base, base.base
     return array
 
 

@@ -49,7 +49,12 @@ class CrossEntropy(Op):
         shifted = x - x.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
-        losses = np.log(total[:, 0]) - shifted[onehot]
+        picked = shifted[onehot]
+        if picked.size != len(x):  # a label matched no class: checked here, where it is free
+            classes = x.shape[1]
+            bad = self.target[(self.target < 0) | (self.target >= classes)]
+            raise ValueError(f"cross_entropy: label {bad[0]} is outside [0, {classes})")
+        losses = np.log(total[:, 0]) - picked
         exp /= total
         self.saved = (exp, onehot)  # the probabilities
         if self.reduction == "mean":
@@ -99,11 +104,7 @@ def cross_entropy(logits, target, reduction="mean"):
             target = target.astype(np.int64)
         else:
             raise TypeError(f"cross_entropy needs integer class labels, got dtype {target.dtype}")
-    classes = logits.shape[1]
-    if target.size and (target.min() < 0 or target.max() >= classes):
-        bad = target[(target < 0) | (target >= classes)]
-        raise ValueError(f"cross_entropy: label {bad[0]} is outside [0, {classes})")
-    return apply(CrossEntropy(target, reduction), logits)
+    return apply(CrossEntropy(target, reduction), logits)  # its forward checks the labels
 
 
 def mse_loss(input, target, reduction="mean"):

@@ -160,7 +160,7 @@ class Sequential(Module):
 
     def forward(self, x):
         for module in self.__dict__.get("_modules", {}).values():
-            x = module(x)
+            x = module.forward(x)  # what module(x) calls, one call fewer per layer
         return x
 
     def _layers(self):
