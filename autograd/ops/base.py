@@ -1,7 +1,8 @@
 """The op protocol: one small class per primitive holds its forward and its gradient rule.
 
 An op instance is also the graph node of its output. ``forward(*values)`` gets numpy arrays
-(and Python numbers for constant operands) and returns the output array, keeping in
+(numpy scalars for 0-d tensors; numbers or arrays as given for constant operands) and
+returns the output array, keeping in
 ``self.saved`` whatever backward needs beyond the inputs. ``backward(upstream, *values)``
 returns one gradient per input (a bare gradient for single-input ops), or None where no
 gradient is needed. The engine calls backward in one of two modes, and the same rule serves
