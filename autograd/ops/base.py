@@ -2,8 +2,7 @@
 
 An op instance is also the graph node of its output. ``forward(*values)`` gets numpy arrays
 (numpy scalars for 0-d tensors; numbers or arrays as given for constant operands) and
-returns the output array, keeping in
-``self.saved`` whatever backward needs beyond the inputs. ``backward(upstream, *values)``
+returns the output array, keeping in ``self.saved`` whatever backward needs beyond the inputs. ``backward(upstream, *values)``
 returns one gradient per input (a bare gradient for single-input ops), or None where no
 gradient is needed. The engine calls backward in one of two modes, and the same rule serves
 both: with numpy arrays (the fast path), or with Tensors (``create_graph=True``), in which case
