@@ -42,8 +42,8 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _result(cls, data, grad_fn):
+    @staticmethod
+    def _result(data, grad_fn):
         """An op's output: no validation, no copy (the hot path of every op)."""
         t = object.__new__(Tensor)
         t.data = data
