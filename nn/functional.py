@@ -25,7 +25,11 @@ class Linear(Op):
         upstream, x_shape = g, x.shape
         if g.ndim != 2:  # any leading axes are a batch
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x_shape[-1])
-        gx = (g @ w.T).reshape(x_shape) if need_x else None
+        gx = None
+        if need_x:
+            gx = g @ w.T
+            if upstream.ndim != 2:
+                gx = gx.reshape(x_shape)
         gw = (x.T @ g) if need_w else None
         if b is None:
             return gx, gw
