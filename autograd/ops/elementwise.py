@@ -2,7 +2,7 @@
 import numpy as np
 
 from .base import Op, apply
-from .helpers import exp, log, value, where as _where
+from .helpers import log, value, where as _where
 
 
 class Add(Op):

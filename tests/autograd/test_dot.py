@@ -40,3 +40,13 @@ def test_to_dot_of_a_leaf_and_after_backward():
     y.backward()
     text = to_dot(y)  # the freed graph still draws its output node
     assert text.startswith("digraph") and "exp" in text
+
+
+def test_to_dot_labels_the_tensors_it_is_given_names_for():
+    a = Tensor(2.0, requires_grad=True)
+    b = Tensor([1.0, 2.0])
+    c = a * b
+    text = to_dot(c, names={a: "a", b: "b", c: "c"})
+    assert '"c = mul\\n2"' in text
+    assert '"a (leaf, requires_grad)\\nscalar"' in text
+    assert '"b (constant)\\n2"' in text
