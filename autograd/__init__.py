@@ -4,7 +4,7 @@ from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .engine import grad
 from .gradcheck import GradcheckError, gradcheck, numerical_gradient, rel_error
 from .ops import concatenate, maximum, minimum, stack, where
-from .dot import to_dot
+from .graphviz import to_dot
 
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "gradcheck",

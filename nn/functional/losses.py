@@ -1,41 +1,9 @@
-"""Functions on Tensors for networks. ``linear`` and ``cross_entropy`` are fused single ops."""
+"""Losses. ``cross_entropy`` is a fused single op, for stability and speed."""
 import numpy as np
 
 from autograd import Tensor
 from autograd.ops import Op, apply
 from autograd.ops.helpers import value
-
-
-class Linear(Op):
-    """x @ w + b, fused because it is a third of every MLP step;  dx = g wᵀ, dw = xᵀ g, db = Σg."""
-    __slots__ = ()
-    name = "linear"
-
-    def forward(self, x, w, b=None):
-        out = x @ w
-        if b is None:
-            return out
-        if b.dtype == out.dtype:
-            out += b  # in place into the fresh product: one pass fewer over memory
-            return out
-        return out + b  # numpy promotion decides the dtype
-
-    def backward(self, g, x, w, b=None):
-        need_x, need_w = self.needs_input_grad[:2]
-        upstream, x_shape = g, x.shape
-        if g.ndim != 2:  # any leading axes are a batch
-            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x_shape[-1])
-        gx = None
-        if need_x:
-            gx = g @ w.T
-            if upstream.ndim != 2:
-                gx = gx.reshape(x_shape)
-        gw = (x.T @ g) if need_w else None
-        if b is None:
-            return gx, gw
-        if b.ndim == 1:
-            return gx, gw, g.sum(axis=0)
-        return gx, gw, upstream  # summed to b's shape by the engine
 
 
 class CrossEntropy(Op):
@@ -79,19 +47,6 @@ class CrossEntropy(Op):
         return d
 
 
-def linear(x, w, b=None):
-    """x @ w + b with w of shape (in, out); one graph node."""
-    w_shape = value(w).shape
-    if len(w_shape) != 2:
-        raise ValueError(f"linear needs a 2-D weight of shape (in, out), got {w_shape} "
-                         f"(input of shape {value(x).shape})")
-    try:
-        return apply(Linear(), x, w) if b is None else apply(Linear(), x, w, b)
-    except ValueError:
-        raise ValueError(f"linear: input of shape {value(x).shape} does not fit a weight of "
-                         f"shape {w_shape} (expected {w_shape[0]} input features)") from None
-
-
 def cross_entropy(logits, target, reduction="mean"):
     """Mean (or sum, or per-sample) -log softmax(logits)[target] for logits of shape (N, C)."""
     if reduction not in ("mean", "sum", "none"):
@@ -123,35 +78,3 @@ def mse_loss(input, target, reduction="mean"):
     if reduction == "none":
         return squared
     return squared.mean() if reduction == "mean" else squared.sum()
-
-
-def relu(x):
-    return x.relu()
-
-
-def tanh(x):
-    return x.tanh()
-
-
-def sigmoid(x):
-    return x.sigmoid()
-
-
-def softmax(x, axis=-1):
-    return x.softmax(axis)
-
-
-def log_softmax(x, axis=-1):
-    return x.log_softmax(axis)
-
-
-def dropout(x, p=0.5, training=True, rng=None):
-    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    if not training or p == 0:
-        return x
-    rng = np.random.default_rng() if rng is None else rng
-    keep = rng.random(np.shape(value(x))) >= p
-    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-    return x * (keep * np.asarray(scale, dtype=value(x).dtype))

@@ -1,0 +1,4 @@
+"""Functions on Tensors for networks, by family. ``linear`` and ``cross_entropy`` are fused ops."""
+from .activations import dropout, log_softmax, relu, sigmoid, softmax, tanh
+from .linear import Linear, linear
+from .losses import CrossEntropy, cross_entropy, mse_loss
