@@ -11,7 +11,6 @@ Each gradient from ``backward()`` is compared with centred differences
 Graphviz DOT (``autograd.to_dot``) and rendered to SVG when Graphviz's ``dot`` program is
 installed. Exits 1 if a gradient disagrees.
 """
-import argparse
 import os
 import shutil
 import subprocess
@@ -21,7 +20,9 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # run from a checkout without installing
+sys.path.insert(0, os.path.join(ROOT, "demos"))
 
+import cli  # noqa: E402
 from autograd import Tensor, numerical_gradient, rel_error, to_dot  # noqa: E402
 
 TOLERANCE = 1e-6  # rel_error above this is reported as a mismatch
@@ -126,7 +127,7 @@ def tensor_demo(dot_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = cli.Parser(description=__doc__.split("\n")[0])
     parser.add_argument("--dot-dir", default=os.path.join(ROOT, "out"), metavar="DIR",
                         help="where to write the .dot (and .svg) files (default: out/ in the "
                         "repository, which git ignores)")
@@ -145,4 +146,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run_main(main)

@@ -140,4 +140,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import cli  # demos/cli.py: a closed stdout ends the demo quietly
+    cli.run_main(main)

@@ -1,14 +1,18 @@
-"""Train a multilayer perceptron on scikit-learn's handwritten digits with npgrad: the main job.
+"""Train a network on scikit-learn's handwritten digits with npgrad: the main job.
 
-    python demos/train_digits.py                        # defaults: under a second of training
+    python demos/train_digits.py                        # the MLP: under a second of training
+    python demos/train_digits.py --model cnn            # a small CNN on 1x8x8 images (~99%)
     python demos/train_digits.py --plot digits.png      # loss/accuracy curves, confusion matrix
     python demos/train_digits.py --save model.npz       # then: --load model.npz
     python demos/train_digits.py --compare              # scikit-learn and plain numpy, same budget
 
 The data are the 1797 8x8 digits bundled with scikit-learn, split 70/30 (stratified, by
-``--seed``) and standardised with the training part's mean and deviation. The network is
-``nn.Sequential`` of ``nn.Linear`` and ReLU (or tanh) layers, trained on the mean
-cross-entropy by an ``nn.optim`` optimizer over ``nn.data.batches`` minibatches.
+``--seed``). The MLP (``nn.Linear`` and ReLU or tanh layers) sees 64 features standardised one
+by one with the training part's statistics; the CNN (two 3x3 ``nn.Conv2d`` layers, a 2x2
+``nn.MaxPool2d``, dropout and a linear read-out) sees 1x8x8 images standardised with one global
+mean and deviation, shifted by up to one pixel at random each epoch (``nn.data.random_shift``),
+and is trained with a one-cycle learning-rate schedule. Both minimise the mean cross-entropy
+with an ``nn.optim`` optimizer over ``nn.data.batches`` minibatches.
 """
 import argparse
 import contextlib
@@ -16,19 +20,21 @@ import importlib.util
 import os
 import sys
 import time
-import warnings
-import zipfile
 
 import numpy as np
 
 # Run from a checkout without installing: the repository root holds the packages.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEMOS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(DEMOS))
+sys.path.insert(0, DEMOS)
 
+import cli  # noqa: E402
 import nn  # noqa: E402
 from autograd import no_grad  # noqa: E402
 from nn import functional as F  # noqa: E402
 
 HIDDEN = (256, 128)
+CHANNELS = (32, 64)
 # Per-optimizer defaults for the flags left unset: plain SGD takes smaller batches, more epochs.
 OPTIMIZER_DEFAULTS = {
     "sgd": dict(lr=0.1, momentum=0.0, weight_decay=0.0, epochs=20, batch_size=16),
@@ -37,8 +43,19 @@ OPTIMIZER_DEFAULTS = {
     "adam": dict(lr=0.003, momentum=0.0, weight_decay=0.0, epochs=12, batch_size=32),
     "adamw": dict(lr=0.003, momentum=0.0, weight_decay=0.01, epochs=12, batch_size=32),
 }
+# What --model cnn changes in them: the one-cycle recipe (the lr is the schedule's peak).
+CNN_DEFAULTS = dict(epochs=30, batch_size=32, schedule="onecycle", shift=1, dropout=0.25)
+CNN_LR = {"sgd": 0.05, "momentum": 0.02, "rmsprop": 0.002, "adam": 0.01, "adamw": 0.01}
+MLP_DEFAULTS = dict(schedule="none", shift=0, dropout=0.0)
+# The flags each choice takes; any other of them given is an error (exit 2).
+OPTIMIZER_FLAGS = {"sgd": ("momentum", "weight_decay"), "momentum": ("momentum", "weight_decay"),
+                   "rmsprop": ("momentum", "weight_decay"), "adam": ("weight_decay",),
+                   "adamw": ("weight_decay",)}
+MODEL_FLAGS = {"mlp": ("hidden", "activation"), "cnn": ("channels",)}
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
-N_FEATURES, N_CLASSES = 64, 10
+SCHEDULES = ("none", "step", "cosine", "onecycle")
+N_FEATURES, N_CLASSES, SIDE = 64, 10, 8
+PLOT_FORMATS = ("png", "svg", "pdf")
 
 
 # ---- command line -----------------------------------------------------------------------------
@@ -60,7 +77,7 @@ positive_int = _number(int, lambda v: v > 0, "a positive integer")
 nonnegative_int = _number(int, lambda v: v >= 0, "a non-negative integer")
 positive_float = _number(float, lambda v: v > 0 and np.isfinite(v), "a positive number")
 nonnegative_float = _number(float, lambda v: v >= 0 and np.isfinite(v), "a non-negative number")
-momentum_float = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
+unit_float = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
 def _defaults_help():
@@ -68,57 +85,83 @@ def _defaults_help():
             + (f", momentum {d['momentum']}" if d["momentum"] else "")
             + (f", weight decay {d['weight_decay']}" if d["weight_decay"] else "")
             for name, d in OPTIMIZER_DEFAULTS.items()]
-    return "defaults of --lr, --epochs, --batch-size, --momentum, --weight-decay per optimizer:\n" \
-        + "\n".join(rows)
+    cnn = ", ".join(f"{name} {lr:g}" for name, lr in CNN_LR.items())
+    return ("defaults of --lr, --epochs, --batch-size, --momentum, --weight-decay per optimizer:\n"
+            + "\n".join(rows) + f"\n--model cnn: {CNN_DEFAULTS['epochs']} epochs of batches of "
+            f"{CNN_DEFAULTS['batch_size']}, onecycle schedule, --shift 1, dropout "
+            f"{CNN_DEFAULTS['dropout']}, peak lr {cnn}")
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description="Train an MLP on scikit-learn's digits with npgrad.",
+def build_parser():
+    parser = cli.Parser(
+        description="Train an MLP or a CNN on scikit-learn's digits with npgrad.",
         epilog=_defaults_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     model = parser.add_argument_group("model")
-    model.add_argument("--hidden", type=positive_int, nargs="*", default=list(HIDDEN),
-                       metavar="N", help="hidden layer widths, any number of them "
+    model.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
+                       help="a multilayer perceptron or a small convolutional net (default: mlp)")
+    model.add_argument("--hidden", type=positive_int, nargs="*", metavar="N",
+                       help="mlp: hidden layer widths, any number of them "
                        f"(default: {' '.join(map(str, HIDDEN))}; none gives softmax regression)")
-    model.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
-                       help="hidden activation (default: relu)")
+    model.add_argument("--activation", choices=sorted(ACTIVATIONS),
+                       help="mlp: hidden activation (default: relu)")
+    model.add_argument("--channels", type=positive_int, nargs=2, metavar=("C1", "C2"),
+                       help="cnn: channels of its two conv layers (default: 32 64)")
+    model.add_argument("--dropout", type=unit_float,
+                       help="dropout before the last layer (default: 0 for mlp, 0.25 for cnn)")
     model.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                        help="parameter and data dtype (default: float32)")
     train = parser.add_argument_group("training (defaults depend on --optimizer; see below)")
     train.add_argument("--optimizer", choices=list(OPTIMIZER_DEFAULTS), default="adam",
                        help="sgd, SGD with momentum, rmsprop, adam or adamw (default: adam)")
-    train.add_argument("--lr", type=positive_float, help="learning rate")
-    train.add_argument("--momentum", type=momentum_float,
+    train.add_argument("--lr", type=positive_float,
+                       help="learning rate (the peak one of the onecycle schedule)")
+    train.add_argument("--momentum", type=unit_float,
                        help="momentum of sgd/momentum/rmsprop (momentum's default: 0.9)")
     train.add_argument("--weight-decay", type=nonnegative_float, help="weight decay")
-    train.add_argument("--schedule", choices=("none", "step", "cosine"), default="none",
-                       help="learning-rate schedule over the epochs: none, step (x0.1 at 2/3 "
-                       "of the epochs) or cosine (to 0 at the last epoch) (default: none)")
+    train.add_argument("--schedule", choices=SCHEDULES,
+                       help="learning-rate schedule: none, step (x0.1 at 2/3 of the epochs), "
+                       "cosine (to 0 at the last epoch) or onecycle (up, then down to ~0, step "
+                       "by step) (default: none for mlp, onecycle for cnn)")
+    train.add_argument("--shift", type=nonnegative_int,
+                       help="shift each training image by up to this many pixels at random "
+                       "every epoch (default: 0 for mlp, 1 for cnn)")
     train.add_argument("--epochs", type=positive_int, help="passes over the training set")
     train.add_argument("--batch-size", type=positive_int, help="minibatch size")
     train.add_argument("--seed", type=nonnegative_int, default=0,
                        help="seed of the split, the initial weights and the batch order "
                        "(default: 0)")
     output = parser.add_argument_group("output")
-    output.add_argument("--plot", metavar="FILE.png",
+    output.add_argument("--plot", metavar="FILE.png", type=cli.output_file(*PLOT_FORMATS),
                         help="save loss and accuracy curves and the test confusion matrix "
-                        "(needs matplotlib)")
-    output.add_argument("--save", metavar="FILE.npz", help="save the trained model (nn.save)")
+                        "as .png, .svg or .pdf (needs matplotlib)")
+    output.add_argument("--save", metavar="FILE.npz", type=cli.output_file("npz"),
+                        help="save the trained model (nn.save)")
     output.add_argument("--load", metavar="FILE.npz",
                         help="evaluate a saved model on the test split of --seed instead of "
                         "training; give the --hidden, --activation and --seed it was trained with")
     output.add_argument("--compare", action="store_true",
-                        help="also train scikit-learn's MLPClassifier and a hand-written numpy "
-                        "network of the same architecture on the same split and budget")
-    args = parser.parse_args(argv)
+                        help="also train scikit-learn's MLPClassifier (mlp) or the MLP (cnn) and "
+                        "a hand-written numpy network on the same split and budget")
+    return parser
 
-    for key, value in OPTIMIZER_DEFAULTS[args.optimizer].items():
+
+def parse_args(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    cli.reject_inapplicable(parser, args, "optimizer", OPTIMIZER_FLAGS)
+    cli.reject_inapplicable(parser, args, "model", MODEL_FLAGS)
+    defaults = dict(OPTIMIZER_DEFAULTS[args.optimizer])
+    if args.model == "cnn":
+        defaults.update(CNN_DEFAULTS, lr=CNN_LR[args.optimizer], channels=list(CHANNELS))
+    else:
+        defaults.update(MLP_DEFAULTS, hidden=list(HIDDEN), activation="relu")
+    for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.load and (args.save or args.compare or args.plot):
         parser.error("--load evaluates a saved model; it does not go with --save, --plot "
                      "or --compare")
-    if args.compare:
+    if args.compare and args.model == "mlp":
         unsupported = []
         if args.activation != "relu":
             unsupported.append(f"--activation {args.activation}")
@@ -128,24 +171,24 @@ def parse_args(argv=None):
             unsupported.append("--weight-decay")
         if args.schedule != "none":
             unsupported.append(f"--schedule {args.schedule}")
+        if args.shift or args.dropout:
+            unsupported.append("--shift" if args.shift else "--dropout")
         if unsupported:
             parser.error(f"--compare needs what all three systems have (relu; sgd, momentum or "
-                         f"adam; no weight decay or schedule), not {', '.join(unsupported)}")
-    for flag, path in (("--save", args.save), ("--plot", args.plot)):
-        folder = os.path.dirname(os.path.abspath(path)) if path else None
-        if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
-            parser.error(f"{flag} {path}: cannot write into the folder {folder}")
-    if args.plot:
-        if importlib.util.find_spec("matplotlib") is None:
-            print("error: --plot needs matplotlib: pip install matplotlib "
-                  "(or pip install -e '.[demos]' in the project)", file=sys.stderr)
-            sys.exit(2)
+                         f"adam; no weight decay, schedule, shift or dropout), not "
+                         f"{', '.join(unsupported)}")
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        print("error: --plot needs matplotlib: pip install matplotlib "
+              "(or pip install -e '.[demos]' in the project)", file=sys.stderr)
+        sys.exit(2)
     return args
 
 
 # ---- data, model, optimizer ---------------------------------------------------------------------
-def load_data(seed, dtype):
-    """The stratified 70/30 split of the digits, standardised with the training statistics."""
+def load_data(seed, dtype, model="mlp"):
+    """The stratified 70/30 split of the digits: for the mlp (N, 64) standardised feature by
+    feature, for the cnn (N, 1, 8, 8) standardised with one mean and deviation; both with the
+    training part's statistics."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
@@ -153,22 +196,53 @@ def load_data(seed, dtype):
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.3, stratify=y, random_state=seed)
-    scaler = StandardScaler().fit(X_train)
-    return (scaler.transform(X_train).astype(dtype), scaler.transform(X_test).astype(dtype),
-            y_train, y_test)
+    if model == "cnn":
+        mean, std = X_train.mean(), X_train.std()
+        X_train, X_test = [((part - mean) / std).reshape(-1, 1, SIDE, SIDE)
+                           for part in (X_train, X_test)]
+    else:
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    return X_train.astype(dtype), X_test.astype(dtype), y_train, y_test
 
 
 def layer_sizes(hidden):
     return [N_FEATURES, *hidden, N_CLASSES]
 
 
-def build_model(hidden, activation, rng, dtype):
-    """Linear, activation, ..., Linear: logits for the 10 classes."""
+def build_model(hidden, activation, rng, dtype, dropout=0.0):
+    """Linear, activation, ..., [Dropout,] Linear: logits for the 10 classes."""
     sizes = layer_sizes(hidden)
     layers = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(fan_in, fan_out, rng=rng, dtype=dtype), ACTIVATIONS[activation]()]
-    return nn.Sequential(*layers[:-1])
+    layers = layers[:-1]
+    if dropout:
+        layers.insert(-1, nn.Dropout(dropout, rng=rng))
+    return nn.Sequential(*layers)
+
+
+def build_cnn(channels, rng, dtype, dropout=0.25):
+    """(N, 1, 8, 8) -> conv 3x3 -> ReLU -> conv 3x3 -> ReLU -> max-pool 2x2 -> dropout -> linear.
+
+    Both convolutions pad by one, so the pool sees 8x8 maps and the read-out C2 * 4 * 4
+    features."""
+    c1, c2 = channels
+    layers = [nn.Conv2d(1, c1, 3, padding=1, rng=rng), nn.ReLU(),
+              nn.Conv2d(c1, c2, 3, padding=1, rng=rng), nn.ReLU(),
+              nn.MaxPool2d(2), nn.Flatten()]
+    if dropout:
+        layers.append(nn.Dropout(dropout, rng=rng))
+    layers.append(nn.Linear(c2 * (SIDE // 2) ** 2, N_CLASSES, rng=rng))
+    return nn.Sequential(*layers).astype(dtype)
+
+
+def make_model(args, rng):
+    """The network that --model and its flags describe."""
+    dtype = np.dtype(args.dtype)
+    if args.model == "cnn":
+        return build_cnn(args.channels, rng, dtype, args.dropout)
+    return build_model(args.hidden, args.activation, rng, dtype, args.dropout)
 
 
 def build_optimizer(args, params):
@@ -183,12 +257,17 @@ def build_optimizer(args, params):
     return nn.optim.AdamW(params, lr=lr, weight_decay=decay)
 
 
-def build_scheduler(name, optimizer, epochs):
+def build_scheduler(name, optimizer, epochs, steps_per_epoch):
+    """The --schedule, and whether it steps after every batch (else after every epoch)."""
+    schedulers = nn.optim.lr_scheduler
     if name == "step":
-        return nn.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, round(2 * epochs / 3)))
+        return schedulers.StepLR(optimizer, step_size=max(1, round(2 * epochs / 3))), False
     if name == "cosine":
-        return nn.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-    return None
+        return schedulers.CosineAnnealingLR(optimizer, T_max=epochs), False
+    if name == "onecycle":
+        max_lr = optimizer.param_groups[0]["lr"]
+        return schedulers.OneCycleLR(optimizer, max_lr, epochs * steps_per_epoch), True
+    return None, False
 
 
 @no_grad()
@@ -202,12 +281,18 @@ def evaluate(model, X, y):
 
 
 def describe(args):
-    sizes = "-".join(map(str, layer_sizes(args.hidden)))
-    extras = "".join([f", momentum {args.momentum:g}" if args.momentum else "",
+    if args.model == "cnn":
+        c1, c2 = args.channels
+        net = f"CNN conv{c1}-conv{c2}-pool-linear"
+    else:
+        net = f"MLP {'-'.join(map(str, layer_sizes(args.hidden)))} ({args.activation})"
+    extras = "".join([f", dropout {args.dropout:g}" if args.dropout else "",
+                      f", momentum {args.momentum:g}" if args.momentum else "",
                       f", weight decay {args.weight_decay:g}" if args.weight_decay else "",
-                      f", {args.schedule} schedule" if args.schedule != "none" else ""])
-    return (f"MLP {sizes} ({args.activation}), {args.optimizer} lr {args.lr:g}{extras}, "
-            f"{args.epochs} epochs of batches of {args.batch_size}, {args.dtype}, seed {args.seed}")
+                      f", {args.schedule} schedule" if args.schedule != "none" else "",
+                      f", shifts of up to {args.shift} px" if args.shift else ""])
+    return (f"{net}, {args.optimizer} lr {args.lr:g}{extras}, {args.epochs} epoch{'s' * (args.epochs != 1)} "
+            f"of batches of {args.batch_size}, {args.dtype}, seed {args.seed}")
 
 
 # ---- training ------------------------------------------------------------------------------------
@@ -222,53 +307,65 @@ def progress_bar(total):
     return tqdm(total=total, unit="batch", file=sys.stdout, dynamic_ncols=True)
 
 
-def train(args, model, data, rng, log=print):
-    """Train ``model`` on the data; returns the history: one dict per epoch.
+def train(args, model, data, rng, log=print, history=None):
+    """Train ``model`` on the data; returns the history: one dict per epoch (appended to
+    ``history`` if given, so that a caller keeps the finished epochs of a run that diverges).
 
     Each epoch's ``seconds`` covers its minibatch steps only (forward, backward, update); the
     train loss and accuracy are means over those batches, the test numbers are taken after it.
+    Raises ``cli.Diverged`` at the first non-finite loss.
     """
     X_train, X_test, y_train, y_test = data
-    optimizer = build_optimizer(args, model.parameters())
-    scheduler = build_scheduler(args.schedule, optimizer, args.epochs)
+    history = [] if history is None else history
     n_batches = -(-len(X_train) // args.batch_size)
+    optimizer = build_optimizer(args, model.parameters())
+    scheduler, per_batch = build_scheduler(args.schedule, optimizer, args.epochs, n_batches)
+    hint = f"lower --lr (it is {args.lr:g})"
     bar = progress_bar(args.epochs * n_batches)
     write = bar.write if bar is not None else log
-    history = []
-    for epoch in range(1, args.epochs + 1):
-        loss_sum = correct = 0.0
-        start = time.perf_counter()
-        for X, y in nn.data.batches(X_train, y_train, args.batch_size, rng=rng):
-            logits = model(X)
-            loss = F.cross_entropy(logits, y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.item() * len(y)
-            correct += (logits.data.argmax(axis=1) == y).sum()
+    try:
+        for epoch in range(1, args.epochs + 1):
+            loss_sum = correct = 0.0
+            start = time.perf_counter()
+            X_epoch = (nn.data.random_shift(X_train, args.shift, rng=rng) if args.shift
+                       else X_train)
+            batches = nn.data.batches(X_epoch, y_train, args.batch_size, rng=rng)
+            for step, (X, y) in enumerate(batches, 1):
+                logits = model(X)
+                loss = F.cross_entropy(logits, y)
+                cli.check_loss(loss.item(), epoch, step, n_batches, hint)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                if per_batch:
+                    scheduler.step()
+                loss_sum += loss.item() * len(y)
+                correct += (logits.data.argmax(axis=1) == y).sum()
+                if bar is not None:
+                    bar.update()
+            seconds = time.perf_counter() - start
+            if scheduler is not None and not per_batch:
+                scheduler.step()
+            test_loss, test_acc, _ = evaluate(model, X_test, y_test)
+            record = dict(epoch=epoch, train_loss=loss_sum / len(y_train),
+                          train_acc=float(correct) / len(y_train), test_loss=test_loss,
+                          test_acc=test_acc, seconds=seconds)
+            history.append(record)
+            write(f"epoch {epoch:{len(str(args.epochs))}d}/{args.epochs}  "
+                  f"train loss {record['train_loss']:.4f}  train acc {record['train_acc']:.4f}  "
+                  f"test loss {test_loss:.4f}  test acc {test_acc:.4f}  {seconds:.3f} s")
             if bar is not None:
-                bar.update()
-        seconds = time.perf_counter() - start
-        if scheduler is not None:
-            scheduler.step()
-        test_loss, test_acc, _ = evaluate(model, X_test, y_test)
-        record = dict(epoch=epoch, train_loss=loss_sum / len(y_train),
-                      train_acc=float(correct) / len(y_train), test_loss=test_loss,
-                      test_acc=test_acc, seconds=seconds)
-        history.append(record)
-        write(f"epoch {epoch:{len(str(args.epochs))}d}/{args.epochs}  "
-              f"train loss {record['train_loss']:.4f}  train acc {record['train_acc']:.4f}  "
-              f"test loss {test_loss:.4f}  test acc {test_acc:.4f}  {seconds:.3f} s")
+                bar.set_postfix(loss=f"{record['train_loss']:.3f}", test_acc=f"{test_acc:.3f}")
+    finally:
         if bar is not None:
-            bar.set_postfix(loss=f"{record['train_loss']:.3f}", test_acc=f"{test_acc:.3f}")
-    if bar is not None:
-        bar.close()
+            bar.close()
     return history
 
 
-# ---- --load, --plot, --compare ------------------------------------------------------------------
+# ---- --load ------------------------------------------------------------------------------------
 def load_model(args, model):
     """Load --load into ``model``, or print one line on stderr and exit 2; the file is only read."""
+    import zipfile
     path = args.load
     if not os.path.isfile(path):
         fail(f"cannot load {path}: {'not a file' if os.path.exists(path) else 'no such file'}")
@@ -284,97 +381,19 @@ def load_model(args, model):
         model.load_state_dict(state)
     except (KeyError, ValueError, TypeError) as error:
         detail = error.args[0] if error.args else error
-        sizes = "-".join(map(str, layer_sizes(args.hidden)))
-        fail(f"cannot load {path}: it does not fit the model {sizes} "
-             f"(give the --hidden it was trained with): {detail}")
+        fail(f"cannot load {path}: it does not fit the model {describe_model(args)} "
+             f"(give the --model, --hidden or --channels it was trained with): {detail}")
+
+
+def describe_model(args):
+    if args.model == "cnn":
+        return f"CNN conv{args.channels[0]}-conv{args.channels[1]}"
+    return f"MLP {'-'.join(map(str, layer_sizes(args.hidden)))} ({args.activation})"
 
 
 def fail(message):
     print("error: " + " ".join(str(message).split()), file=sys.stderr)
     sys.exit(2)
-
-
-def plot(path, history, y_test, predictions, title):
-    """Loss curves, accuracy curves and the test confusion matrix, side by side, as a PNG."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator, NullFormatter
-
-    epochs = [h["epoch"] for h in history]
-    fig, (ax_loss, ax_acc, ax_cm) = plt.subplots(1, 3, figsize=(13, 4.2),
-                                                 gridspec_kw=dict(width_ratios=[1, 1, 0.9]))
-    for ax, key, name in ((ax_loss, "loss", "cross-entropy loss (log scale)"),
-                          (ax_acc, "acc", f"accuracy (final test {history[-1]['test_acc']:.4f})")):
-        for split in ("train", "test"):
-            ax.plot(epochs, [h[f"{split}_{key}"] for h in history], "o-", ms=3,
-                    label="train (mean over the epoch)" if split == "train" else "test")
-        ax.set(title=name, xlabel="epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
-        ax.legend()
-    ax_loss.set_yscale("log")
-    ax_loss.yaxis.set_minor_formatter(NullFormatter())
-    ax_acc.set_ylim(top=1.005)
-    matrix = np.zeros((N_CLASSES, N_CLASSES), dtype=int)
-    np.add.at(matrix, (y_test, predictions), 1)
-    ax_cm.imshow(matrix, cmap="Blues")
-    for (i, j), count in np.ndenumerate(matrix):
-        if count:
-            ax_cm.text(j, i, count, ha="center", va="center", fontsize=8,
-                       color="white" if count > matrix.max() / 2 else "black")
-    ax_cm.set(title="test confusion matrix", xlabel="predicted", ylabel="true",
-              xticks=range(N_CLASSES), yticks=range(N_CLASSES))
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-
-
-def compare(args, data, npgrad_accuracy, npgrad_seconds):
-    """Train scikit-learn's MLPClassifier and the numpy network like ours; print the table."""
-    import numpy_mlp
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    X_train, X_test, y_train, y_test = data
-    momentum = args.momentum if args.optimizer in ("sgd", "momentum") else 0.0
-    rows = [("npgrad (nn.Sequential)", npgrad_accuracy, npgrad_seconds)]
-
-    # scikit-learn: its own (Glorot) initialisation, no L2 penalty, every epoch run.
-    solver = "adam" if args.optimizer == "adam" else "sgd"
-    sklearn_net = MLPClassifier(
-        hidden_layer_sizes=tuple(args.hidden), solver=solver, alpha=0.0,
-        batch_size=args.batch_size, learning_rate_init=args.lr, max_iter=args.epochs,
-        momentum=momentum, nesterovs_momentum=False, tol=0.0,
-        n_iter_no_change=args.epochs + 1, random_state=args.seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        sklearn_net.fit(X_train, y_train)
-        seconds = time.perf_counter() - start
-    rows.append(("scikit-learn MLPClassifier", sklearn_net.score(X_test, y_test), seconds))
-
-    # The hand-written numpy network: the same initial weights and batch order as npgrad's.
-    rng = np.random.default_rng(args.seed)
-    net = numpy_mlp.MLP(numpy_mlp.init_params(layer_sizes(args.hidden), rng, dtype=args.dtype))
-    if args.optimizer == "adam":
-        optimizer = numpy_mlp.Adam(net.parameters(), lr=args.lr)
-    else:
-        optimizer = numpy_mlp.SGD(net.parameters(), lr=args.lr, momentum=momentum)
-    start = time.perf_counter()
-    for _ in range(args.epochs):
-        numpy_mlp.train_epoch(net, X_train, y_train, rng.permutation(len(X_train)), optimizer,
-                              batch_size=args.batch_size)
-    seconds = time.perf_counter() - start
-    accuracy = float((net.predict(X_test) == y_test).mean())
-    rows.append(("hand-written numpy (demos/numpy_mlp.py)", accuracy, seconds))
-
-    width = max(len(name) for name, _, _ in rows)
-    print("\nsame split and budget; npgrad and numpy start from the same weights and batch order")
-    print(f"{'system':<{width}}  test accuracy  seconds")
-    for name, accuracy, seconds in rows:
-        print(f"{name:<{width}}  {accuracy:>13.4f}  {seconds:>7.2f}")
 
 
 def one_blas_thread():
@@ -390,48 +409,68 @@ def one_blas_thread():
 
 # ---- main ------------------------------------------------------------------------------------
 def main(argv=None):
+    """The command line: parse, then train (or evaluate --load) with one BLAS thread."""
     args = parse_args(argv)
     with one_blas_thread():
         run(args)
 
 
 def run(args):
-    dtype = np.dtype(args.dtype)
     rng = np.random.default_rng(args.seed)
-    model = build_model(args.hidden, args.activation, rng, dtype)
+    model = make_model(args, rng)
     if args.load:
         load_model(args, model)  # before the data: a bad file fails fast
-    data = load_data(args.seed, dtype)
+    data = load_data(args.seed, np.dtype(args.dtype), args.model)
     X_train, X_test, y_train, y_test = data
 
     if args.load:
         loss, accuracy, _ = evaluate(model, X_test, y_test)
-        sizes = "-".join(map(str, layer_sizes(args.hidden)))
-        print(f"loaded {args.load}: MLP {sizes} ({args.activation}), evaluated on the "
+        print(f"loaded {args.load}: {describe_model(args)}, evaluated on the "
               f"{len(y_test)} test digits of seed {args.seed}")
         print(f"final test loss {loss:.4f}, test accuracy {accuracy:.4f}")
         return
 
-    print(f"digits: {len(y_train)} train / {len(y_test)} test, {N_FEATURES} features, "
-          f"{N_CLASSES} classes")
+    shape = "x".join(map(str, X_train.shape[1:]))
+    print(f"digits: {len(y_train)} train / {len(y_test)} test, "
+          + (f"{shape} images" if args.model == "cnn" else f"{N_FEATURES} features")
+          + f", {N_CLASSES} classes")
     print(describe(args))
-    history = train(args, model, data, rng)
+    history = []
+    try:
+        with cli.quiet_numerics():
+            train(args, model, data, rng, history=history)
+    except cli.Diverged as diverged:
+        if args.plot:
+            write_plot(args, history, y_test, None, note=f"training diverged: the loss is "
+                       f"{diverged.value} at epoch {diverged.epoch}, step {diverged.step}")
+        raise
     seconds = sum(h["seconds"] for h in history)
     _, accuracy, predictions = evaluate(model, X_test, y_test)
     print(f"final test accuracy {accuracy:.4f} (trained in {seconds:.2f} s)")
 
-    try:
-        if args.save:
+    if args.save:
+        try:
             nn.save(model, args.save)
-            print(f"saved the model to {args.save}")
-        if args.plot:
-            plot(args.plot, history, y_test, predictions, describe(args))
-            print(f"saved the plot to {args.plot}")
-    except OSError as error:
-        fail(f"cannot write {error.filename}: {error.strerror}")
+        except OSError as error:
+            fail(f"cannot write {args.save}: {error.strerror}")
+        print(f"saved the model to {args.save}")
+    if args.plot:
+        write_plot(args, history, y_test, predictions)
     if args.compare:
-        compare(args, data, accuracy, seconds)
+        import digits_report
+        digits_report.compare(args, data, accuracy, seconds)
+
+
+def write_plot(args, history, y_test, predictions, note=None):
+    """Draw the figure and save it at exactly --plot, in the format its extension names."""
+    import digits_report
+    figure = digits_report.plot(history, y_test, predictions, describe(args), note=note)
+    try:
+        digits_report.save_figure(figure, args.plot)
+    except OSError as error:
+        fail(f"cannot write {args.plot}: {error.strerror}")
+    print(f"saved the plot to {args.plot}")
 
 
 if __name__ == "__main__":
-    main()
+    cli.run_main(main)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nn.data import batches
+from nn.data import batches, random_shift
 
 
 def dataset(n, features=3):
@@ -84,3 +84,80 @@ def test_float_batch_size_raises_valueerror():
 def test_numpy_integer_batch_size_works():
     X, y = dataset(5)
     assert [len(xb) for xb, _ in batches(X, y, np.int64(2), shuffle=False)] == [2, 2, 1]
+
+
+def test_batches_take_an_int_seed_and_refuse_other_rngs():
+    X, y = dataset(20)
+
+    def order(rng):
+        return np.concatenate([yb for _, yb in batches(X, y, 8, rng=rng)])
+
+    np.testing.assert_array_equal(order(3), order(np.random.default_rng(3)))
+    with pytest.raises(TypeError, match="Generator, an int seed or None"):
+        list(batches(X, y, 8, rng="seed"))
+
+
+# ---- random_shift ---------------------------------------------------------------------------
+def reference_shift(image, dy, dx, fill):
+    """One (..., H, W) image moved by (dy, dx), written out pixel by pixel."""
+    out = np.full_like(image, fill)
+    height, width = image.shape[-2:]
+    for i in range(height):
+        for j in range(width):
+            if 0 <= i - dy < height and 0 <= j - dx < width:
+                out[..., i, j] = image[..., i - dy, j - dx]
+    return out
+
+
+@pytest.mark.parametrize("shape", [(6, 5, 7), (6, 3, 5, 4), (6, 2, 2, 4, 4)],
+                         ids=["NHW", "NCHW", "N2CHW"])
+@pytest.mark.parametrize("max_shift", [1, 2])
+def test_random_shift_moves_each_image_by_one_offset_in_range(shape, max_shift):
+    X = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    before = X.copy()
+    out = random_shift(X, max_shift, rng=np.random.default_rng(1), fill=-9.0)
+    assert out.shape == X.shape and out.dtype == X.dtype
+    np.testing.assert_array_equal(X, before)  # the input is left alone
+    offsets = range(-max_shift, max_shift + 1)
+    for image, moved in zip(X, out):
+        matches = [(dy, dx) for dy in offsets for dx in offsets
+                   if np.array_equal(moved, reference_shift(image, dy, dx, -9.0))]
+        assert len(matches) == 1, matches
+
+
+def test_random_shift_draws_every_offset_about_equally():
+    X = np.zeros((1800, 3, 3))
+    X[:, 1, 1] = 1.0  # a single lit pixel shows where each image went
+    out = random_shift(X, 1, rng=0)
+    assert (out.reshape(len(X), 9).sum(axis=1) == 1).all()  # nothing fell out of view
+    counts = np.bincount(out.reshape(len(X), 9).argmax(axis=1), minlength=9)
+    assert counts.min() > 150 and counts.max() < 250, counts  # 200 expected each
+
+
+def test_random_shift_is_reproducible_and_varies_with_the_rng():
+    X = np.random.default_rng(0).normal(size=(40, 1, 8, 8))
+    np.testing.assert_array_equal(random_shift(X, rng=5), random_shift(X, rng=5))
+    assert not np.array_equal(random_shift(X, rng=5), random_shift(X, rng=6))
+    rng = np.random.default_rng(5)
+    assert not np.array_equal(random_shift(X, rng=rng), random_shift(X, rng=rng))
+
+
+def test_random_shift_of_zero_or_of_no_images_is_a_copy():
+    X = np.ones((4, 1, 3, 3))
+    out = random_shift(X, 0, rng=0)
+    np.testing.assert_array_equal(out, X)
+    assert out is not X and not np.shares_memory(out, X)
+    assert random_shift(np.ones((0, 2, 5, 5)), 1, rng=0).shape == (0, 2, 5, 5)
+
+
+@pytest.mark.parametrize("X, max_shift, rng, error, words", [
+    (np.ones((3, 8)), 1, 0, ValueError, "(N, H, W) or (N, C, H, W), got shape (3, 8)"),
+    (np.ones((3, 8, 8)), -1, 0, ValueError, "non-negative integer (pixels), got -1"),
+    (np.ones((3, 8, 8)), 1.5, 0, ValueError, "non-negative integer (pixels), got 1.5"),
+    (np.ones((3, 8, 4)), 4, 0, ValueError, "smaller than 4"),
+    (np.ones((3, 8, 8)), 1, np.random.RandomState(0), TypeError, "got RandomState"),
+], ids=["2-d", "negative", "float", "too-far", "RandomState"])
+def test_random_shift_refuses_bad_input(X, max_shift, rng, error, words):
+    with pytest.raises(error) as info:
+        random_shift(X, max_shift, rng=rng)
+    assert words in str(info.value)
