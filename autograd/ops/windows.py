@@ -23,8 +23,10 @@ def extract(x, kernel, stride, padding, pad_value):
     """The windows of the numpy array ``x`` (a view of ``x``, or of its padded copy)."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     if ph or pw:
-        x = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)],
-                   constant_values=pad_value)
+        *lead, height, width = x.shape
+        padded = np.full((*lead, height + 2 * ph, width + 2 * pw), pad_value, dtype=x.dtype)
+        padded[..., ph:ph + height, pw:pw + width] = x
+        x = padded
     *lead, height, width = x.shape
     oh, ow = output_size(height, kh, sh, 0), output_size(width, kw, sw, 0)
     *lead_strides, stride_h, stride_w = x.strides
