@@ -6,14 +6,7 @@ from autograd.ops.windows import pair
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-
-
-def _generator(rng):
-    try:
-        from .random import as_generator
-    except ImportError:  # before nn.random exists: the same semantics for Generators and seeds
-        return np.random.default_rng(rng)
-    return as_generator(rng)
+from .random import as_generator
 
 
 def _positive(value, name, owner):
@@ -49,7 +42,7 @@ class Conv2d(Module):
         self.out_channels = _positive(out_channels, "out_channels", "Conv2d")
         self.kernel_size, self.stride, self.padding = _window_pairs(
             "Conv2d", kernel_size, stride, padding)
-        rng = _generator(rng)
+        rng = as_generator(rng)
         fan_in = in_channels * self.kernel_size[0] * self.kernel_size[1]
         bound = 1.0 / np.sqrt(fan_in)
         self.weight = Parameter(np.empty((out_channels, in_channels) + self.kernel_size,
