@@ -3,15 +3,7 @@ import numbers
 
 import numpy as np
 
-
-def _generator(rng, name="rng"):
-    """``rng`` as a numpy Generator: a Generator as is, an int as its seed, None as a fresh one."""
-    if rng is None or isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"{name} must be a numpy.random.Generator, an int seed or None, got "
-                    f"{type(rng).__name__}; pass e.g. np.random.default_rng(0) or 0")
+from .random import as_generator
 
 
 def batches(X, y, batch_size, shuffle=True, rng=None):
@@ -24,7 +16,7 @@ def batches(X, y, batch_size, shuffle=True, rng=None):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
     order = np.arange(len(X))
     if shuffle:
-        _generator(rng).shuffle(order)
+        as_generator(rng).shuffle(order)
         for start in range(0, len(X), batch_size):
             index = order[start:start + batch_size]
             yield X[index], y[index]
@@ -44,7 +36,7 @@ def random_shift(X, max_shift=1, rng=None, fill=0.0):
     dtype is kept. ``rng``: a Generator, an int seed or None.
     """
     X = np.asarray(X)
-    rng = _generator(rng)
+    rng = as_generator(rng)
     if X.ndim < 3:
         raise ValueError(f"random_shift takes a batch of images of shape (N, H, W) or "
                          f"(N, C, H, W), got shape {X.shape}; for one image use X[None]")

@@ -155,7 +155,7 @@ def test_random_shift_of_zero_or_of_no_images_is_a_copy():
     (np.ones((3, 8, 8)), -1, 0, ValueError, "non-negative integer (pixels), got -1"),
     (np.ones((3, 8, 8)), 1.5, 0, ValueError, "non-negative integer (pixels), got 1.5"),
     (np.ones((3, 8, 4)), 4, 0, ValueError, "smaller than 4"),
-    (np.ones((3, 8, 8)), 1, np.random.RandomState(0), TypeError, "got RandomState"),
+    (np.ones((3, 8, 8)), 1, np.random.RandomState(0), TypeError, "not RandomState"),
 ], ids=["2-d", "negative", "float", "too-far", "RandomState"])
 def test_random_shift_refuses_bad_input(X, max_shift, rng, error, words):
     with pytest.raises(error) as info:
