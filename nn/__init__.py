@@ -3,6 +3,7 @@ from .module import Module, Parameter, Sequential
 from .modules import CrossEntropyLoss, Dropout, Linear, MSELoss, ReLU, Sigmoid, Tanh
 from .serialization import load, save
 from . import data, functional, init, layers, utils
+from . import update_rules
 
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "ReLU", "Tanh", "Sigmoid", "Dropout",
