@@ -5,6 +5,7 @@ from .modules import CrossEntropyLoss, Dropout, Linear, MSELoss, ReLU, Sigmoid, 
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .serialization import load, save
 from . import data, functional, init, layers, random, utils
+from . import update_rules
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "ReLU", "Tanh",

@@ -247,7 +247,7 @@ def test_parameters_without_gradient_are_skipped(cls):
     assert idle._version == 0 and idle.grad is None
     assert idle not in opt.state
     assert stepped._version == 2
-    assert list(opt.state_dict()["state"]) == [0]
+    assert list(opt.state_dict()["state"]) == ["0"]
 
 
 @pytest.mark.parametrize("cls, kwargs, message", [
@@ -298,7 +298,7 @@ def test_param_groups_take_per_group_overrides():
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
     assert opt.param_groups[0]["momentum"] == 0.0 and opt.param_groups[1]["momentum"] == 0.9
     assert set(opt.param_groups[0]) == {"params", "lr", "momentum", "dampening", "nesterov",
-                                        "weight_decay"}
+                                        "weight_decay", "maximize"}
     for p in (a, b):
         p.grad = np.array([1.0])
     opt.step()
@@ -403,11 +403,11 @@ def test_state_dict_layout():
     saved = opt.state_dict()
     assert [g["params"] for g in saved["param_groups"]] == [[0, 1], [2]]
     assert saved["param_groups"][1]["lr"] == 0.05
-    assert saved["param_groups"][0]["betas"] == (0.9, 0.999)
-    assert set(saved["state"]) == {0, 1, 2}
-    assert saved["state"][0]["step"] == 1
-    assert set(saved["state"][0]) == {"step", "exp_avg", "exp_avg_sq"}
-    assert saved["state"][0]["exp_avg"] is not opt.state[params[0]]["exp_avg"]
+    assert saved["param_groups"][0]["betas"] == [0.9, 0.999]  # plain: tuples saved as lists
+    assert set(saved["state"]) == {"0", "1", "2"}
+    assert saved["state"]["0"]["step"] == 1
+    assert set(saved["state"]["0"]) == {"step", "exp_avg", "exp_avg_sq"}
+    assert saved["state"]["0"]["exp_avg"] is not opt.state[params[0]]["exp_avg"]
 
 
 def test_load_state_dict_restores_hyperparameters():
@@ -425,16 +425,16 @@ MISMATCHES = [
     ("param count", r"group 0.*3 parameters.*has 2",
      lambda d: d["param_groups"][0]["params"].append(7)),
     ("buffer shape", r"'exp_avg' of parameter 1 has shape \(2,\).*\(3,\)",
-     lambda d: d["state"][1].update(exp_avg=np.zeros(2))),
+     lambda d: d["state"]["1"].update(exp_avg=np.zeros(2))),
     ("missing buffer", r"parameter 0 lacks \['exp_avg_sq'\]",
-     lambda d: d["state"][0].pop("exp_avg_sq")),
+     lambda d: d["state"]["0"].pop("exp_avg_sq")),
     ("unknown buffer", r"unknown entries \['momentum_buffer'\]",
-     lambda d: d["state"][2].update(momentum_buffer=np.zeros(1))),
-    ("unknown parameter", r"parameter 9", lambda d: d["state"].update({9: d["state"][0]})),
+     lambda d: d["state"]["2"].update(momentum_buffer=np.zeros(1))),
+    ("unknown parameter", r"parameter 9", lambda d: d["state"].update({"9": d["state"]["0"]})),
     ("missing hyper-parameter", r"group 1.*lacks \['betas'\]",
      lambda d: d["param_groups"][1].pop("betas")),
     ("invalid hyper-parameter", r"lr.*-1", lambda d: d["param_groups"][1].update(lr=-1.0)),
-    ("negative step", r"'step' of parameter 0.*-3", lambda d: d["state"][0].update(step=-3)),
+    ("negative step", r"'step' of parameter 0.*-3", lambda d: d["state"]["0"].update(step=-3)),
     ("not a state dict", r"'state' and 'param_groups'", lambda d: d.pop("param_groups")),
 ]
 
