@@ -2,12 +2,13 @@
 from .module import Module, Parameter, Sequential
 from .modules import CrossEntropyLoss, Dropout, Linear, MSELoss, ReLU, Sigmoid, Tanh
 from .serialization import load, save
+from .architecture import load_model
 from . import data, functional, init, layers, utils
 
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "ReLU", "Tanh", "Sigmoid", "Dropout",
     "CrossEntropyLoss", "MSELoss", "save", "load", "data", "functional", "init", "layers",
-    "utils", "optim",
+    "utils", "optim", "load_model",
 ]
 
 
