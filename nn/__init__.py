@@ -4,13 +4,14 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .modules import CrossEntropyLoss, Dropout, Linear, MSELoss, ReLU, Sigmoid, Tanh
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .serialization import load, save
+from .architecture import load_model
 from . import data, functional, init, layers, random, utils
 from . import update_rules
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "ReLU", "Tanh",
-    "Sigmoid", "Dropout", "CrossEntropyLoss", "MSELoss", "save", "load", "data", "functional",
-    "init", "layers", "random", "utils", "optim",
+    "Sigmoid", "Dropout", "CrossEntropyLoss", "MSELoss", "save", "load", "load_model", "data",
+    "functional", "init", "layers", "random", "utils", "optim",
     "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
 ]
 

@@ -59,6 +59,14 @@ class Module:
     """
     training = True
 
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        if cls.__module__.partition(".")[0] == "nn":
+            # nn's own layers keep their constructor arguments, which nn.save records as the
+            # architecture for nn.load_model to rebuild the layer from (nn/architecture.py)
+            self.__dict__["_init_args"] = (args, kwargs)
+        return self
+
     def __setattr__(self, name, value):
         parameters = self.__dict__.setdefault("_parameters", OrderedDict())
         modules = self.__dict__.setdefault("_modules", OrderedDict())
