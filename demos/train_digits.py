@@ -52,6 +52,7 @@ OPTIMIZER_FLAGS = {"sgd": ("momentum", "weight_decay"), "momentum": ("momentum",
                    "rmsprop": ("momentum", "weight_decay"), "adam": ("weight_decay",),
                    "adamw": ("weight_decay",)}
 MODEL_FLAGS = {"mlp": ("hidden", "activation"), "cnn": ("channels",)}
+ARCHITECTURE_FLAGS = ("model", "hidden", "activation", "channels", "dropout", "dtype")
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 SCHEDULES = ("none", "step", "cosine", "onecycle")
 N_FEATURES, N_CLASSES, SIDE = 64, 10, 8
@@ -97,7 +98,7 @@ def build_parser():
         description="Train an MLP or a CNN on scikit-learn's digits with npgrad.",
         epilog=_defaults_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     model = parser.add_argument_group("model")
-    model.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
+    model.add_argument("--model", choices=("mlp", "cnn"),
                        help="a multilayer perceptron or a small convolutional net (default: mlp)")
     model.add_argument("--hidden", type=positive_int, nargs="*", metavar="N",
                        help="mlp: hidden layer widths, any number of them "
@@ -108,7 +109,7 @@ def build_parser():
                        help="cnn: channels of its two conv layers (default: 32 64)")
     model.add_argument("--dropout", type=unit_float,
                        help="dropout before the last layer (default: 0 for mlp, 0.25 for cnn)")
-    model.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+    model.add_argument("--dtype", choices=("float32", "float64"),
                        help="parameter and data dtype (default: float32)")
     train = parser.add_argument_group("training (defaults depend on --optimizer; see below)")
     train.add_argument("--optimizer", choices=list(OPTIMIZER_DEFAULTS), default="adam",
@@ -134,11 +135,12 @@ def build_parser():
     output.add_argument("--plot", metavar="FILE.png", type=cli.output_file(*PLOT_FORMATS),
                         help="save loss and accuracy curves and the test confusion matrix "
                         "as .png, .svg or .pdf (needs matplotlib)")
-    output.add_argument("--save", metavar="FILE.npz", type=cli.output_file("npz"),
-                        help="save the trained model (nn.save)")
+    output.add_argument("--save", metavar="FILE.npz", type=cli.output_file("npz", "safetensors"),
+                        help="save the trained model, architecture and weights (nn.save), as "
+                        ".npz or .safetensors")
     output.add_argument("--load", metavar="FILE.npz",
-                        help="evaluate a saved model on the test split of --seed instead of "
-                        "training; give the --hidden, --activation and --seed it was trained with")
+                        help="evaluate a model saved by --save on the test split of --seed "
+                        "instead of training; its architecture comes from the file")
     output.add_argument("--compare", action="store_true",
                         help="also train scikit-learn's MLPClassifier (mlp) or the MLP (cnn) and "
                         "a hand-written numpy network on the same split and budget")
@@ -148,6 +150,14 @@ def build_parser():
 def parse_args(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.load:
+        given = ["--" + dest.replace("_", "-") for dest in ARCHITECTURE_FLAGS
+                 if getattr(args, dest) is not None]
+        if given:
+            parser.error(f"--load rebuilds the architecture saved in {args.load}; leave out "
+                         f"{', '.join(given)}")
+    args.model = args.model or "mlp"
+    args.dtype = args.dtype or "float32"
     cli.reject_inapplicable(parser, args, "optimizer", OPTIMIZER_FLAGS)
     cli.reject_inapplicable(parser, args, "model", MODEL_FLAGS)
     defaults = dict(OPTIMIZER_DEFAULTS[args.optimizer])
@@ -363,26 +373,37 @@ def train(args, model, data, rng, log=print, history=None):
 
 
 # ---- --load ------------------------------------------------------------------------------------
-def load_model(args, model):
-    """Load --load into ``model``, or print one line on stderr and exit 2; the file is only read."""
-    import zipfile
-    path = args.load
+def load_saved(path):
+    """The model saved at ``path``, rebuilt by ``nn.load_model``, and the input it takes
+    ("cnn": 1x8x8 images, "mlp": 64 features); or one line on stderr and exit 2. The file is
+    only read."""
     if not os.path.isfile(path):
         fail(f"cannot load {path}: {'not a file' if os.path.exists(path) else 'no such file'}")
-    if not zipfile.is_zipfile(path):
-        # checked here because nn.load reports any file that is not a zip as holding objects
-        fail(f"cannot load {path}: not a .npz file (no zip archive) - was it written by --save?")
     try:
-        state = nn.load(path)
-    except Exception as error:  # noqa: BLE001 - a damaged file can fail inside zipfile, zlib, numpy
+        model = nn.load_model(path)
+    except Exception as error:  # noqa: BLE001 - a damaged file can fail inside zipfile, zlib, json
         detail = str(error).removeprefix(f"cannot read {path}: ")
         fail(f"cannot load {path}: {detail}")
+    kind = "cnn" if any(isinstance(m, nn.Conv2d) for m in model.modules()) else "mlp"
+    return model, kind
+
+
+def evaluate_loaded(path, model, kind, seed):
+    """Evaluate the loaded ``model`` on the test split of ``seed``, in its parameters' dtype."""
+    dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
+    _, X_test, _, y_test = load_data(seed, dtype, kind)
+    wanted = "1x8x8 images" if kind == "cnn" else f"{N_FEATURES} features"
     try:
-        model.load_state_dict(state)
-    except (KeyError, ValueError, TypeError) as error:
-        detail = error.args[0] if error.args else error
-        fail(f"cannot load {path}: it does not fit the model {describe_model(args)} "
-             f"(give the --model, --hidden or --channels it was trained with): {detail}")
+        with no_grad():
+            outputs = model.eval()(X_test[:1]).shape[1:]
+        if outputs != (N_CLASSES,):
+            raise ValueError(f"it gives outputs of shape {outputs}, not ({N_CLASSES},)")
+        loss, accuracy, _ = evaluate(model, X_test, y_test)
+    except ValueError as error:
+        fail(f"cannot evaluate {path} on the digits ({wanted}, {N_CLASSES} classes): {error}")
+    print(f"loaded {path}:\n{model}")
+    print(f"evaluated on the {len(y_test)} test digits of seed {seed}")
+    print(f"final test loss {loss:.4f}, test accuracy {accuracy:.4f}")
 
 
 def describe_model(args):
@@ -416,19 +437,14 @@ def main(argv=None):
 
 
 def run(args):
+    if args.load:
+        model, kind = load_saved(args.load)  # before the data: a bad file fails fast
+        evaluate_loaded(args.load, model, kind, args.seed)
+        return
     rng = np.random.default_rng(args.seed)
     model = make_model(args, rng)
-    if args.load:
-        load_model(args, model)  # before the data: a bad file fails fast
     data = load_data(args.seed, np.dtype(args.dtype), args.model)
     X_train, X_test, y_train, y_test = data
-
-    if args.load:
-        loss, accuracy, _ = evaluate(model, X_test, y_test)
-        print(f"loaded {args.load}: {describe_model(args)}, evaluated on the "
-              f"{len(y_test)} test digits of seed {args.seed}")
-        print(f"final test loss {loss:.4f}, test accuracy {accuracy:.4f}")
-        return
 
     shape = "x".join(map(str, X_train.shape[1:]))
     print(f"digits: {len(y_train)} train / {len(y_test)} test, "

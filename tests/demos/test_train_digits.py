@@ -181,6 +181,11 @@ BAD_FLAGS = [
     ["--hidden", "0"], ["--activation", "gelu"], ["--momentum", "1.5"],
     ["--weight-decay", "-1"], ["--schedule", "linear"], ["--dtype", "float16"],
     ["--seed", "-3"], ["--load", "m.npz", "--save", "n.npz"],
+    ["--load", "m.npz", "--hidden", "9"], ["--load", "m.npz", "--model", "cnn"],
+    ["--optimizer", "adam", "--momentum", "0.9"], ["--optimizer", "adamw", "--momentum", "0.5"],
+    ["--model", "cnn", "--hidden", "16"], ["--model", "mlp", "--channels", "8", "16"],
+    ["--schedule", "onecycle", "--compare"], ["--plot", "p.jpg"], ["--plot", "p"],
+    ["--save", "m.pt"], ["--shift", "-1"], ["--dropout", "1"],
     ["--compare", "--optimizer", "rmsprop"], ["--compare", "--activation", "tanh"],
     ["--save", "/no-such-folder/m.npz"], ["--plot", "/no-such-folder/p.png"],
 ]
@@ -223,20 +228,30 @@ def corrupt_files(tmp_path, saved):
     return [text, truncated, flipped, empty]
 
 
-def test_load_refuses_missing_corrupt_and_mismatched_files(tmp_path, saved_small_model):
-    cases = [("missing", tmp_path / "missing.npz", []),
-             ("a directory", tmp_path, []),
-             ("mismatched", saved_small_model, []),  # --hidden 8 model, loaded as the default
-             ("mismatched width", saved_small_model, ["--hidden", "9"])]
-    cases += [(path.name, path, []) for path in corrupt_files(tmp_path, saved_small_model)]
-    for name, path, extra in cases:
+def test_load_refuses_missing_corrupt_and_architectureless_files(td, tmp_path, saved_small_model):
+    weights_only = tmp_path / "weights.npz"
+    td.nn.save(td.build_model([8], "relu", np.random.default_rng(0), np.float32).state_dict(),
+               weights_only)
+    cases = [("missing", tmp_path / "missing.npz"), ("a directory", tmp_path),
+             ("weights only", weights_only)]
+    cases += [(path.name, path) for path in corrupt_files(tmp_path, saved_small_model)]
+    for name, path in cases:
         before = path.read_bytes() if path.is_file() else None
-        proc = run("--load", path, *extra)
+        proc = run("--load", path)
         assert_clean_exit_2(proc, "error: cannot load")
         assert len(proc.stderr.strip().splitlines()) == 1, (name, proc.stderr)
         assert proc.stdout == "", (name, proc.stdout)
         if before is not None:
             assert path.read_bytes() == before, name
+    assert "no architecture" in run("--load", weights_only).stderr
+
+
+def test_load_rebuilds_the_saved_architecture_and_prints_it(saved_small_model):
+    proc = run("--load", saved_small_model)
+    assert proc.returncode == 0, proc.stderr
+    assert "Linear(in_features=64, out_features=8" in proc.stdout
+    assert "Linear(in_features=8, out_features=10" in proc.stdout
+    assert re.search(r"^final test loss \d\.\d+, test accuracy \d\.\d+$", proc.stdout, re.M)
 
 
 def test_plot_without_matplotlib_says_how_to_install_it(tmp_path):
