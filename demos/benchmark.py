@@ -11,12 +11,13 @@ Workloads (the same data, initial weights, graph and batch order for every syste
   W3  a 784-1024-1024-10 MLP training step, batch 256, float32, SGD: ms per step, all cores
   W4  a 1,000,000-op elementwise chain on a (4,) tensor, forward + backward: s and peak RSS growth
   W5  RSS growth over 2,000 W1 steps with gc.disable(), after a warm-up: MB
+  W6  one epoch of the digits CNN (conv32-conv64-pool-linear), Adam, batch 64, float32: ms
 
 Method: every system runs in its own worker process (`--worker SYSTEM`), because torch's and
 NumPy's thread pools fight when they share one. The parent sends the workers one repetition at a
 time, interleaved (A B C, B C A, ...) so that drift hits every system alike; each worker warms up
-before its first timed repetition; figures are medians. W1, W2, W4 and W5 run with one BLAS/OpenMP
-thread, W3 with all cores. W4 and W5 measure memory, so each of their repetitions is a fresh
+before its first timed repetition; figures are medians. W1, W2, W4, W5 and W6 run with one
+BLAS/OpenMP thread, W3 with all cores. W4 and W5 measure memory, so each of their repetitions is a fresh
 process. A system that is not installed, or whose import fails, is reported as such.
 
 npgrad is driven through its public API only (autograd.Tensor, nn, nn.functional, nn.optim).
@@ -41,12 +42,14 @@ ROOT = os.path.dirname(DEMOS)
 if DEMOS not in sys.path:
     sys.path.insert(0, DEMOS)
 
-from benchmark_systems import PROTOCOL_PREFIX, save_w1_data, w2_shape, worker_main  # noqa: E402
+from benchmark_common import PROTOCOL_PREFIX, save_w1_data  # noqa: E402
+from benchmark_systems import worker_main  # noqa: E402
+from benchmark_w2 import w2_shape  # noqa: E402
 
 SYSTEMS = ("npgrad", "numpy", "torch", "sklearn", "micrograd")
 TITLES = {"npgrad": "npgrad", "numpy": "hand-written numpy", "torch": "PyTorch",
           "sklearn": "scikit-learn MLPClassifier", "micrograd": "micrograd"}
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
 # Which systems each workload compares (others print "–").
 PARTICIPANTS = {
     "W1": ("npgrad", "numpy", "torch", "sklearn", "micrograd"),
@@ -54,12 +57,13 @@ PARTICIPANTS = {
     "W3": ("npgrad", "numpy", "torch"),
     "W4": ("npgrad", "torch", "micrograd"),
     "W5": ("npgrad", "numpy", "torch"),
+    "W6": ("npgrad", "numpy", "torch"),
 }
 
 FULL = dict(reps=7, w1_epochs=5, w1_micrograd_samples=16, w2_ops=20_000, w3_steps=10,
-            w4_ops=1_000_000, w5_steps=2000, w5_warmup=300)
+            w4_ops=1_000_000, w5_steps=2000, w5_warmup=300, w6_epochs=2)
 QUICK = dict(reps=3, w1_epochs=2, w1_micrograd_samples=1, w2_ops=4_000, w3_steps=3,
-             w4_ops=100_000, w5_steps=400, w5_warmup=100)
+             w4_ops=100_000, w5_steps=400, w5_warmup=100, w6_epochs=1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -222,7 +226,7 @@ class Harness:
 
 def build_requests(cfg, workload, data_path):
     base = {k: cfg[k] for k in ("w1_epochs", "w1_micrograd_samples", "w3_steps", "w4_ops",
-                                "w5_steps", "w5_warmup")}
+                                "w5_steps", "w5_warmup", "w6_epochs")}
     base["data"] = data_path
     if workload == "W1":
         return {f"W1 {dt}": dict(base, workload="W1", dtype=dt) for dt in ("float64", "float32")}
@@ -248,6 +252,8 @@ def row_label(row, cfg):
         return f"W4 peak RSS growth of the {cfg['w4_ops']:,}-op chain: MB"
     if row == "W5":
         return f"W5 RSS growth over {cfg['w5_steps']:,} W1 steps, gc.disable(): MB"
+    if row == "W6":
+        return "W6 digits CNN conv32-conv64-pool-linear, Adam, batch 64, float32: ms/epoch"
     return row
 
 
@@ -390,7 +396,7 @@ def render_markdown(harness, table, info, rows, argv):
     lines.append(f"Command: `{' '.join(['python demos/benchmark.py'] + list(argv))}`")
     lines.append("")
     lines.append(f"Medians of {cfg['reps']} interleaved repetitions after a warm-up, each system "
-                 "in its own process; W1, W2, W4 and W5 on one BLAS/OpenMP thread, W3 on all "
+                 "in its own process; W1, W2, W4, W5 and W6 on one BLAS/OpenMP thread, W3 on all "
                  f"{info['cores']} cores. Ratios are npgrad / other, the median of the ratios of "
                  "repetitions run side by side: below 1 means npgrad is faster or smaller.")
     lines.append("")
@@ -430,7 +436,7 @@ def render_notes(harness, table, rows):
         for s, entry in table.get(row, {}).items():
             for err in dict.fromkeys(entry.get("errors") or []):
                 notes.append(f"{row}, {TITLES[s]}: {err}")
-    for row in ("W1 float64", "W1 float32", "W3"):
+    for row in ("W1 float64", "W1 float32", "W3", "W6"):
         if row not in rows:
             continue
         losses = {s: e["extra"][-1].get("loss") for s, e in table.get(row, {}).items()
@@ -449,7 +455,7 @@ def render_notes(harness, table, rows):
         source = next((e["extra"][-1].get("data") for e in table.get(row, {}).values()
                        if e["extra"] and e["extra"][-1].get("data")), None)
         if source and source != "sklearn.datasets.load_digits":
-            notes.append(f"W1 data: {source}.")
+            notes.append(f"{row.split()[0]} data: {source}.")
     if "W1 float64" in rows and harness.status.get("micrograd") == "ok":
         notes.append(f"W1 micrograd: forward+backward of {cfg['w1_micrograd_samples']} sample(s) "
                      "and one Adam step, scaled to an epoch, with the garbage collector paused "
@@ -485,6 +491,10 @@ def render_notes(harness, table, rows):
             if mm:
                 notes.append(f"W3: the step's eight matmuls alone take {mm:.1f} ms: hand-written "
                              f"numpy's step runs at {mm / e['median']:.0%} of that bound.")
+    if "W6" in rows:
+        notes.append("W6: the CNN of `train_digits.py --model cnn` without dropout or shifts (each "
+                     "system would draw its own), on the W1 training rows as 1x8x8 images; the "
+                     "numpy network is demos/numpy_cnn.py (im2col, one matmul per layer).")
     if "W4" in rows:
         notes.append("W4: forward + backward of the chain, `x * 1.0000001` and `x + 1e-7` "
                      "alternating, then `.sum().backward()`; memory is the peak RSS (VmHWM) above "
@@ -558,7 +568,7 @@ def main(argv=None):
     rows = []
     with tempfile.TemporaryDirectory(prefix="npgrad-bench-") as tmp:
         data_path = None
-        if "W1" in workloads or "W5" in workloads:
+        if {"W1", "W5", "W6"} & set(workloads):
             data_path = os.path.join(tmp, "digits.npz")
             save_w1_data(data_path)
         for w in WORKLOADS:

@@ -272,3 +272,41 @@ def test_compare_prints_a_table_of_three_systems():
     # the same initial weights and batches: npgrad and the numpy network agree
     assert abs(accuracy["npgrad"] - accuracy["hand-written numpy"]) <= 0.01
     assert accuracy["npgrad"] == pytest.approx(summary_accuracy(proc.stdout))
+
+
+# ---- --model cnn ----------------------------------------------------------------------------
+def test_cnn_with_reduced_settings_learns_and_round_trips_through_save_and_load(tmp_path):
+    model = tmp_path / "cnn.npz"
+    proc = run("--model", "cnn", "--epochs", "4", "--channels", "8", "16", "--save", model)
+    assert proc.returncode == 0, proc.stderr
+    assert "1x8x8 images" in proc.stdout and "CNN conv8-conv16-pool-linear" in proc.stdout
+    assert "onecycle schedule, shifts of up to 1 px" in proc.stdout
+    assert summary_accuracy(proc.stdout) >= 0.93  # 0.9463 at seed 0; the full run reaches 0.99
+    loaded = run("--load", model)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Conv2d(1, 8, kernel_size=(3, 3)" in loaded.stdout
+    assert "MaxPool2d(kernel_size=(2, 2)" in loaded.stdout
+    trained_loss = re.findall(r"test loss (\d\.\d+)", proc.stdout)[-1]
+    assert re.search(rf"final test loss {trained_loss}, test accuracy "
+                     rf"{summary_accuracy(proc.stdout):.4f}$", loaded.stdout, re.MULTILINE)
+
+
+def test_cnn_defaults_are_the_recipe(td):
+    args = td.parse_args(["--model", "cnn"])
+    assert (args.schedule, args.shift, args.channels) == ("onecycle", 1, [32, 64])
+    assert args.dropout == td.CNN_DEFAULTS["dropout"] and args.lr == td.CNN_LR["adam"]
+    mlp = td.parse_args([])
+    assert (mlp.schedule, mlp.shift, mlp.dropout, mlp.hidden) == ("none", None, 0.0, [256, 128])
+    cnn = td.make_model(td.parse_args(["--model", "cnn", "--channels", "4", "6"]), 0)
+    assert [type(m).__name__ for m in cnn] == ["Conv2d", "ReLU", "Conv2d", "ReLU", "MaxPool2d",
+                                               "Flatten", "Dropout", "Linear"]
+    assert cnn(np.zeros((3, 1, 8, 8), np.float32)).shape == (3, 10)
+
+
+def test_compare_for_the_cnn_puts_the_mlp_beside_it(td, capsys):
+    td.main(["--model", "cnn", "--epochs", "1", "--channels", "4", "8", "--compare"])
+    out = capsys.readouterr().out
+    rows = re.findall(r"^npgrad (CNN|MLP) \(.*?\) +(\d\.\d{4}) +\d+\.\d+$", out, re.MULTILINE)
+    assert [name for name, _ in rows] == ["CNN", "MLP"], out
+    assert float(rows[1][1]) >= 0.97  # the MLP with its own defaults
+    assert float(rows[0][1]) == pytest.approx(summary_accuracy(out))
