@@ -41,6 +41,7 @@ ROOT = os.path.dirname(DEMOS)
 if DEMOS not in sys.path:
     sys.path.insert(0, DEMOS)
 
+import cli  # noqa: E402
 from benchmark_common import PROTOCOL_PREFIX, save_w1_data  # noqa: E402
 from benchmark_systems import worker_main  # noqa: E402
 from benchmark_report import (PARTICIPANTS, SYSTEMS, WORKLOADS, machine_info,  # noqa: E402
@@ -226,7 +227,7 @@ def build_requests(cfg, workload, data_path):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+    p = cli.Parser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
                    help="about a minute: fewer reps, epochs and ops")
@@ -304,5 +305,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run_main(main)
 
