@@ -31,10 +31,12 @@ sys.path.insert(0, DEMOS)
 import cli  # noqa: E402
 import nn  # noqa: E402
 from autograd import no_grad  # noqa: E402
+# the main job's parts, also reached as train_digits.<name> by the tests and digits_report
+from digits_models import (ACTIVATIONS, CHANNELS, HIDDEN, N_CLASSES, N_FEATURES,  # noqa: E402,F401
+                           build_cnn, build_model, build_optimizer, build_scheduler, describe,
+                           describe_model, evaluate, layer_sizes, load_data, make_model)
 from nn import functional as F  # noqa: E402
 
-HIDDEN = (256, 128)
-CHANNELS = (32, 64)
 # Per-optimizer defaults for the flags left unset: plain SGD takes smaller batches, more epochs.
 OPTIMIZER_DEFAULTS = {
     "sgd": dict(lr=0.1, momentum=0.0, weight_decay=0.0, epochs=20, batch_size=16),
@@ -44,7 +46,7 @@ OPTIMIZER_DEFAULTS = {
     "adamw": dict(lr=0.003, momentum=0.0, weight_decay=0.01, epochs=12, batch_size=32),
 }
 # What --model cnn changes in them: the one-cycle recipe (the lr is the schedule's peak).
-CNN_DEFAULTS = dict(epochs=15, batch_size=64, schedule="onecycle", shift=1, dropout=0.5)
+CNN_DEFAULTS = dict(epochs=20, batch_size=64, schedule="onecycle", shift=1, dropout=0.5)
 CNN_LR = {"sgd": 0.05, "momentum": 0.02, "rmsprop": 0.002, "adam": 0.01, "adamw": 0.01}
 MLP_DEFAULTS = dict(schedule="none", dropout=0.0)
 # The flags each choice takes; any other of them given is an error (exit 2).
@@ -53,9 +55,7 @@ OPTIMIZER_FLAGS = {"sgd": ("momentum", "weight_decay"), "momentum": ("momentum",
                    "adamw": ("weight_decay",)}
 MODEL_FLAGS = {"mlp": ("hidden", "activation"), "cnn": ("channels", "shift")}
 ARCHITECTURE_FLAGS = ("model", "hidden", "activation", "channels", "dropout", "dtype")
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 SCHEDULES = ("none", "step", "cosine", "onecycle")
-N_FEATURES, N_CLASSES, SIDE = 64, 10, 8
 PLOT_FORMATS = ("png", "svg", "pdf")
 
 
@@ -94,6 +94,7 @@ def _defaults_help():
 
 
 def build_parser():
+    """The command line (argparse) of the main job."""
     parser = cli.Parser(
         description="Train an MLP or a CNN on scikit-learn's digits with npgrad.",
         epilog=_defaults_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -148,6 +149,8 @@ def build_parser():
 
 
 def parse_args(argv=None):
+    """The parsed flags, with the defaults of the chosen --model and --optimizer filled in;
+    misuse exits 2 with the short usage (cli.Parser)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.load:
@@ -194,117 +197,6 @@ def parse_args(argv=None):
     return args
 
 
-# ---- data, model, optimizer ---------------------------------------------------------------------
-def load_data(seed, dtype, model="mlp"):
-    """The stratified 70/30 split of the digits: for the mlp (N, 64) standardised feature by
-    feature, for the cnn (N, 1, 8, 8) standardised with one mean and deviation; both with the
-    training part's statistics."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
-
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed)
-    if model == "cnn":
-        mean, std = X_train.mean(), X_train.std()
-        X_train, X_test = [((part - mean) / std).reshape(-1, 1, SIDE, SIDE)
-                           for part in (X_train, X_test)]
-    else:
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    return X_train.astype(dtype), X_test.astype(dtype), y_train, y_test
-
-
-def layer_sizes(hidden):
-    return [N_FEATURES, *hidden, N_CLASSES]
-
-
-def build_model(hidden, activation, rng, dtype, dropout=0.0):
-    """Linear, activation, ..., [Dropout,] Linear: logits for the 10 classes."""
-    sizes = layer_sizes(hidden)
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(fan_in, fan_out, rng=rng, dtype=dtype), ACTIVATIONS[activation]()]
-    layers = layers[:-1]
-    if dropout:
-        layers.insert(-1, nn.Dropout(dropout, rng=rng))
-    return nn.Sequential(*layers)
-
-
-def build_cnn(channels, rng, dtype, dropout=0.25):
-    """(N, 1, 8, 8) -> conv 3x3 -> ReLU -> conv 3x3 -> ReLU -> max-pool 2x2 -> dropout -> linear.
-
-    Both convolutions pad by one, so the pool sees 8x8 maps and the read-out C2 * 4 * 4
-    features."""
-    c1, c2 = channels
-    layers = [nn.Conv2d(1, c1, 3, padding=1, rng=rng), nn.ReLU(),
-              nn.Conv2d(c1, c2, 3, padding=1, rng=rng), nn.ReLU(),
-              nn.MaxPool2d(2), nn.Flatten()]
-    if dropout:
-        layers.append(nn.Dropout(dropout, rng=rng))
-    layers.append(nn.Linear(c2 * (SIDE // 2) ** 2, N_CLASSES, rng=rng))
-    return nn.Sequential(*layers).astype(dtype)
-
-
-def make_model(args, rng):
-    """The network that --model and its flags describe."""
-    dtype = np.dtype(args.dtype)
-    if args.model == "cnn":
-        return build_cnn(args.channels, rng, dtype, args.dropout)
-    return build_model(args.hidden, args.activation, rng, dtype, args.dropout)
-
-
-def build_optimizer(args, params):
-    params = list(params)
-    lr, momentum, decay = args.lr, args.momentum, args.weight_decay
-    if args.optimizer in ("sgd", "momentum"):
-        return nn.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=decay)
-    if args.optimizer == "rmsprop":
-        return nn.optim.RMSprop(params, lr=lr, momentum=momentum, weight_decay=decay)
-    if args.optimizer == "adam":
-        return nn.optim.Adam(params, lr=lr, weight_decay=decay)
-    return nn.optim.AdamW(params, lr=lr, weight_decay=decay)
-
-
-def build_scheduler(name, optimizer, epochs, steps_per_epoch):
-    """The --schedule, and whether it steps after every batch (else after every epoch)."""
-    schedulers = nn.optim.lr_scheduler
-    if name == "step":
-        return schedulers.StepLR(optimizer, step_size=max(1, round(2 * epochs / 3))), False
-    if name == "cosine":
-        return schedulers.CosineAnnealingLR(optimizer, T_max=epochs), False
-    if name == "onecycle":
-        max_lr = optimizer.param_groups[0]["lr"]
-        return schedulers.OneCycleLR(optimizer, max_lr, epochs * steps_per_epoch), True
-    return None, False
-
-
-@no_grad()
-def evaluate(model, X, y):
-    """(mean cross-entropy, accuracy, predicted labels) of the model on (X, y)."""
-    model.eval()
-    logits = model(X)
-    model.train()
-    predictions = logits.data.argmax(axis=1)
-    return F.cross_entropy(logits, y).item(), float((predictions == y).mean()), predictions
-
-
-def describe(args):
-    if args.model == "cnn":
-        c1, c2 = args.channels
-        net = f"CNN conv{c1}-conv{c2}-pool-linear"
-    else:
-        net = f"MLP {'-'.join(map(str, layer_sizes(args.hidden)))} ({args.activation})"
-    extras = "".join([f", dropout {args.dropout:g}" if args.dropout else "",
-                      f", momentum {args.momentum:g}" if args.momentum else "",
-                      f", weight decay {args.weight_decay:g}" if args.weight_decay else "",
-                      f", {args.schedule} schedule" if args.schedule != "none" else "",
-                      f", shifts of up to {args.shift} px" if args.shift else ""])
-    return (f"{net}, {args.optimizer} lr {args.lr:g}{extras}, {args.epochs} epoch{'s' * (args.epochs != 1)} "
-            f"of batches of {args.batch_size}, {args.dtype}, seed {args.seed}")
-
-
 # ---- training ------------------------------------------------------------------------------------
 def progress_bar(total):
     """A tqdm bar on a terminal, else None (then the epoch lines are all the progress shown)."""
@@ -331,14 +223,17 @@ def train(args, model, data, rng, log=print, history=None):
     optimizer = build_optimizer(args, model.parameters())
     scheduler, per_batch = build_scheduler(args.schedule, optimizer, args.epochs, n_batches)
     hint = f"lower --lr (it is {args.lr:g})"
+    # what shifts bring into view is blank paper: a 0 pixel before standardising, the smallest
+    # value after it
+    background = float(X_train.min()) if args.shift else None
     bar = progress_bar(args.epochs * n_batches)
     write = bar.write if bar is not None else log
     try:
         for epoch in range(1, args.epochs + 1):
             loss_sum = correct = 0.0
             start = time.perf_counter()
-            X_epoch = (nn.data.random_shift(X_train, args.shift, rng=rng) if args.shift
-                       else X_train)
+            X_epoch = (nn.data.random_shift(X_train, args.shift, rng=rng, fill=background)
+                       if args.shift else X_train)
             batches = nn.data.batches(X_epoch, y_train, args.batch_size, rng=rng)
             for step, (X, y) in enumerate(batches, 1):
                 logits = model(X)
@@ -406,13 +301,8 @@ def evaluate_loaded(path, model, kind, seed):
     print(f"final test loss {loss:.4f}, test accuracy {accuracy:.4f}")
 
 
-def describe_model(args):
-    if args.model == "cnn":
-        return f"CNN conv{args.channels[0]}-conv{args.channels[1]}"
-    return f"MLP {'-'.join(map(str, layer_sizes(args.hidden)))} ({args.activation})"
-
-
 def fail(message):
+    """One ``error:`` line on stderr, exit 2."""
     print("error: " + " ".join(str(message).split()), file=sys.stderr)
     sys.exit(2)
 
@@ -437,6 +327,7 @@ def main(argv=None):
 
 
 def run(args):
+    """Train (or with --load, evaluate) as ``args`` say, and write --save and --plot."""
     if args.load:
         model, kind = load_saved(args.load)  # before the data: a bad file fails fast
         evaluate_loaded(args.load, model, kind, args.seed)
@@ -490,3 +381,4 @@ def write_plot(args, history, y_test, predictions, note=None):
 
 if __name__ == "__main__":
     cli.run_main(main)
+
