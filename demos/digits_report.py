@@ -48,14 +48,20 @@ def plot(history, y_test, predictions, title, note=None):
                     transform=ax.transAxes, ha="center", va="center", wrap=True, fontsize=9)
             continue
         for split in ("train", "test"):
-            ax.plot(epochs, [h[f"{split}_{key}"] for h in history], "o-", ms=3,
-                    label="train (mean over the epoch)" if split == "train" else "test")
+            values = np.array([h[f"{split}_{key}"] for h in history], dtype=float)
+            label = "train (mean over the epoch)" if split == "train" else "test"
+            broken = [e for e, v in zip(epochs, values) if not np.isfinite(v)]
+            if broken:  # drawn as gaps, and said
+                values[~np.isfinite(values)] = np.nan
+                label += f" (not finite at epoch {', '.join(map(str, broken))})"
+            ax.plot(epochs, values, "o-", ms=3, label=label)
         ax.legend()
     if history:
         losses = np.array([h[k] for h in history for k in ("train_loss", "test_loss")])
+        losses = losses[np.isfinite(losses)]
         # a log scale only when the losses span more than a decade: under that it has no
         # labelled tick at all
-        if losses.min() > 0 and losses.max() / losses.min() > 10:
+        if losses.size and losses.min() > 0 and losses.max() / losses.min() > 10:
             ax_loss.set_yscale("log")
             ax_loss.yaxis.set_minor_formatter(NullFormatter())
             ax_loss.set_title("cross-entropy loss (log scale)")

@@ -171,3 +171,15 @@ def test_a_run_that_diverged_before_an_epoch_says_so_in_every_panel(report):
         assert note in texts, texts
         assert not ax.lines and not ax.images
     assert note in fig._suptitle.get_text()
+
+
+@needs_matplotlib
+def test_a_non_finite_test_loss_is_a_gap_that_the_legend_names(report):
+    history = [record(1, 0.5, 0.4), record(2, 0.3, float("inf")), record(3, 0.2, 0.3)]
+    fig = report.plot(history, np.arange(10), np.arange(10), "a blow-up at epoch 2")
+    ax_loss = fig.axes[0]
+    labels = [text.get_text() for text in ax_loss.get_legend().get_texts()]
+    assert labels == ["train (mean over the epoch)", "test (not finite at epoch 2)"]
+    test_curve = ax_loss.lines[1].get_ydata()
+    assert np.isnan(test_curve[1]) and test_curve[0] == 0.4
+    assert np.isfinite(ax_loss.get_ylim()).all() and ax_loss.get_yscale() == "linear"
