@@ -1,4 +1,6 @@
-"""demos/benchmark.py runs end to end and prints its table (no timing is asserted)."""
+"""demos/benchmark.py runs end to end and prints its table (no timing is asserted), and each
+workload module runs what its participants need."""
+import importlib.util
 import json
 import os
 import subprocess
@@ -8,6 +10,13 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCHMARK = os.path.join(ROOT, "demos", "benchmark.py")
+sys.path.insert(0, os.path.join(ROOT, "demos"))
+
+import numpy as np  # noqa: E402
+
+import benchmark  # noqa: E402
+import benchmark_report  # noqa: E402
+import benchmark_systems  # noqa: E402
 
 try:  # the npgrad column can only hold numbers once the library imports
     import autograd  # noqa: F401
@@ -83,3 +92,49 @@ def test_npgrad_column_has_figures_and_ratios(quick_w1):
     npgrad_loss = row["results"]["npgrad"]["extra"][-1]["loss"]
     numpy_loss = row["results"]["numpy"]["extra"][-1]["loss"]
     assert npgrad_loss == pytest.approx(numpy_loss, rel=1e-6)
+
+
+# ---- the workloads, one module each ----------------------------------------------------------
+def test_every_participant_has_a_run_in_its_workload_module():
+    assert set(benchmark_systems.WORKLOAD_RUNS) == set(benchmark.WORKLOADS)
+    for workload, systems in benchmark.PARTICIPANTS.items():
+        missing = set(systems) - set(benchmark_systems.WORKLOAD_RUNS[workload])
+        assert not missing, (workload, missing)
+
+
+def test_w6_is_requested_with_its_epochs_and_labelled():
+    for cfg in (benchmark.QUICK, benchmark.FULL):
+        (row, req), = benchmark.build_requests(cfg, "W6", "data.npz").items()
+        assert row == "W6" and req["workload"] == "W6" and req["w6_epochs"] >= 1
+    assert "CNN" in benchmark_report.row_label("W6", benchmark.QUICK)
+    assert benchmark.PARTICIPANTS["W6"] == ("npgrad", "numpy", "torch")
+
+
+@pytest.fixture
+def small_digits(tmp_path):
+    """A W1-style data file of 96 rows: W6 sees them as 1x8x8 images, two batches an epoch."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "digits.npz"
+    np.savez(path, X_train=rng.normal(size=(96, 64)), y_train=rng.integers(0, 10, 96),
+             source=np.array("synthetic"))
+    return str(path)
+
+
+@pytest.mark.xfail(NPGRAD_IMPORT_ERROR is not None, strict=False,
+                   reason=f"npgrad does not import yet ({NPGRAD_IMPORT_ERROR})")
+def test_w6_systems_train_the_cnn_alike(small_digits):
+    """Same weights and batches: each system's loss after its warm-up and two timed epochs."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    systems = ["numpy", "npgrad"] + (["torch"] if importlib.util.find_spec("torch") else [])
+    request = {"workload": "W6", "w6_epochs": 2, "data": small_digits}
+    results = {}
+    with threadpoolctl.threadpool_limits(limits=1):
+        for system in systems:
+            runner = benchmark_systems.RUNNERS[system]()
+            if hasattr(runner, "set_threads"):
+                runner.set_threads(1)
+            results[system] = runner.run(request)
+    for system, result in results.items():
+        assert result["value"] > 0 and result["epochs_seen"] == 3, (system, result)
+        assert result["loss"] == pytest.approx(results["numpy"]["loss"], rel=1e-4), results
+    assert results["numpy"]["loss"] < np.log(10)  # below chance after three epochs

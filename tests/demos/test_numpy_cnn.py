@@ -1,5 +1,5 @@
 """demos/numpy_cnn.py, the hand-written im2col CNN of benchmark W6: its gradients against
-npgrad's autograd, and W6's three systems training alike from the same weights and batches."""
+npgrad's autograd (W6 itself is tested in test_benchmark.py)."""
 import os
 import sys
 
@@ -9,7 +9,6 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "demos"))
 
-import benchmark_w6  # noqa: E402
 import numpy_cnn  # noqa: E402
 import nn  # noqa: E402
 from nn import functional as F  # noqa: E402
@@ -57,32 +56,3 @@ def test_maxpool_ties_share_the_gradient_evenly():
     x[0, 0, 0, 0] = x[0, 0, 1, 1] = 1.0
     dx = numpy_cnn.maxpool_backward(np.ones((1, 1, 1, 1)), x, numpy_cnn.maxpool_forward(x))
     np.testing.assert_array_equal(dx[0, 0], [[0.5, 0.0], [0.0, 0.5]])
-
-
-@pytest.fixture
-def one_thread():
-    """One BLAS (and torch) thread, as W6 runs: small matmuls only lose from a second one."""
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    torch = sys.modules.get("torch")
-    threads = torch.get_num_threads() if torch else None
-    with threadpoolctl.threadpool_limits(limits=1):
-        yield
-    if torch:
-        torch.set_num_threads(threads)
-
-
-@pytest.mark.parametrize("system", ["npgrad", "torch"])
-def test_w6_systems_train_like_the_numpy_network(system, one_thread):
-    if system == "torch":
-        pytest.importorskip("torch").set_num_threads(1)
-    rng = np.random.default_rng(2)
-    X = rng.normal(size=(128, 1, 8, 8)).astype(np.float32)
-    y = rng.integers(0, 10, 128)
-    params = benchmark_w6.w6_params()
-    batches = [np.arange(0, 64), np.arange(64, 128), np.arange(0, 128, 2)]
-    losses = {}
-    for name in ("numpy", system):
-        trainer = benchmark_w6.CNN_TRAINERS[name](params, X, y)
-        losses[name] = [trainer.train_batches(trainer.prepare([idx])) for idx in batches]
-    np.testing.assert_allclose(losses[system], losses["numpy"], rtol=1e-4)
-    assert losses["numpy"][2] / 64 < losses["numpy"][0] / 64  # it learns
