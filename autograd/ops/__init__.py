@@ -6,7 +6,7 @@ Each family module lists its public functions, under their NumPy names, in ``__a
 import importlib
 
 from .arithmetic import *  # noqa: F401,F403
-from .arithmetic import Abs, Cast, Copy  # noqa: F401
+from .arithmetic import Abs, Add, Cast, Copy, Div, Mul, Neg, Pow, Sub  # noqa: F401
 from .base import REGISTRY, Op, apply, as_tensor, elementwise  # noqa: F401
 from .cumulative import *  # noqa: F401,F403
 from .indexing import GetItem, Untake, getitem  # noqa: F401
