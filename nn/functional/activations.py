@@ -1,29 +1,105 @@
-"""Activations and dropout, as functions on Tensors."""
+"""Activations and dropout, as functions on Tensors (numpy arrays are taken as constants).
+
+All are composites of engine ops, except ``softplus``: a fused op whose forward is
+``logaddexp`` (exact in both tails, where log(1 + e^z) from primitives rounds to 0) and whose
+rule, σ(βx), is a Tensor expression, so it too is differentiable to any order.
+"""
 import numpy as np
 
+from autograd import Tensor, where
+from autograd.ops import Op, apply
 from autograd.ops.helpers import value
 
 from ..random import as_generator
 
 
+def _tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
 def relu(x):
-    return x.relu()
+    """max(x, 0)."""
+    return _tensor(x).relu()
 
 
 def tanh(x):
-    return x.tanh()
+    """tanh x."""
+    return _tensor(x).tanh()
 
 
 def sigmoid(x):
-    return x.sigmoid()
+    """σ(x) = 1 / (1 + e^-x)."""
+    return _tensor(x).sigmoid()
 
 
 def softmax(x, axis=-1):
-    return x.softmax(axis)
+    """e^x / Σ e^x along ``axis``."""
+    return _tensor(x).softmax(axis)
 
 
 def log_softmax(x, axis=-1):
-    return x.log_softmax(axis)
+    """x - logsumexp(x) along ``axis``."""
+    return _tensor(x).log_softmax(axis)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x for x > 0, else negative_slope · x (the slope's side at 0, as PyTorch)."""
+    x = _tensor(x)
+    return where(x.data > 0, x, x * negative_slope)
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, else α (e^x - 1); the exponential sees only x <= 0, so it never overflows."""
+    x = _tensor(x)
+    positive = x.data > 0
+    return where(positive, x, alpha * (where(positive, 0.0, x).exp() - 1))
+
+
+def silu(x):
+    """x σ(x) (also called swish)."""
+    x = _tensor(x)
+    return x * x.sigmoid()
+
+
+def _sigmoid(z):
+    """σ(z) for arrays or Tensors; the array branch is stable for any z."""
+    if isinstance(z, Tensor):
+        return z.sigmoid()
+    return np.exp(-np.logaddexp(0, -z))
+
+
+class Softplus(Op):
+    """log(1 + e^(βx)) / β, or x where βx > threshold;  dx = g σ(βx), or g past threshold."""
+    __slots__ = ("beta", "threshold")
+    name = "softplus"
+
+    def __init__(self, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        z = x * self.beta
+        return np.where(z > self.threshold, x, np.logaddexp(0, z) / self.beta)
+
+    def backward(self, g, x):
+        z = x * self.beta
+        linear = value(z) > self.threshold
+        slope = _sigmoid(z)
+        if linear.any():
+            slope = where(linear, 1.0, slope) if isinstance(slope, Tensor) \
+                else np.where(linear, 1.0, slope)
+        return g * slope
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + e^(βx)) / β, reverting to x where βx > threshold (PyTorch's convention)."""
+    if not beta > 0:
+        raise ValueError(f"softplus needs beta > 0, got beta={beta}")
+    return apply(Softplus(beta, threshold), _tensor(x))
+
+
+def logsigmoid(x):
+    """log σ(x) = -softplus(-x), stable for any x."""
+    return -apply(Softplus(1.0, np.inf), -_tensor(x))
 
 
 def dropout(x, p=0.5, training=True, rng=None):
