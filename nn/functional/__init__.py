@@ -1,5 +1,5 @@
-"""Functions on Tensors for networks, by family. ``linear``, ``cross_entropy`` (for plain class
-indices) and ``softplus`` are fused ops; the rest are composites of engine ops."""
+"""Functions on Tensors for networks, by family. ``linear`` and ``cross_entropy`` (for plain
+class indices) are fused ops; the rest are composites of engine ops."""
 from .activations import (dropout, elu, leaky_relu, log_softmax, logsigmoid, relu, sigmoid,
                           silu, softmax, softplus, tanh)
 from .linear import Linear, linear

@@ -1,13 +1,10 @@
-"""Activations and dropout, as functions on Tensors (numpy arrays are taken as constants).
+"""Activations and dropout, as functions on Tensors (numpy arrays become constant Tensors).
 
-All are composites of engine ops, except ``softplus``: a fused op whose forward is
-``logaddexp`` (exact in both tails, where log(1 + e^z) from primitives rounds to 0) and whose
-rule, σ(βx), is a Tensor expression, so it too is differentiable to any order.
+All are composites of engine ops, so each differentiates to any order with no rule of its own.
 """
 import numpy as np
 
-from autograd import Tensor, where
-from autograd.ops import Op, apply
+from autograd import Tensor, logaddexp, where
 from autograd.ops.helpers import value
 
 from ..random import as_generator
@@ -52,7 +49,7 @@ def elu(x, alpha=1.0):
     """x for x > 0, else α (e^x - 1); the exponential sees only x <= 0, so it never overflows."""
     x = _tensor(x)
     positive = x.data > 0
-    return where(positive, x, alpha * (where(positive, 0.0, x).exp() - 1))
+    return where(positive, x, alpha * where(positive, 0.0, x).expm1())
 
 
 def silu(x):
@@ -61,45 +58,19 @@ def silu(x):
     return x * x.sigmoid()
 
 
-def _sigmoid(z):
-    """σ(z) for arrays or Tensors; the array branch is stable for any z."""
-    if isinstance(z, Tensor):
-        return z.sigmoid()
-    return np.exp(-np.logaddexp(0, -z))
-
-
-class Softplus(Op):
-    """log(1 + e^(βx)) / β, or x where βx > threshold;  dx = g σ(βx), or g past threshold."""
-    __slots__ = ("beta", "threshold")
-    name = "softplus"
-
-    def __init__(self, beta, threshold):
-        self.beta, self.threshold = beta, threshold
-
-    def forward(self, x):
-        z = x * self.beta
-        return np.where(z > self.threshold, x, np.logaddexp(0, z) / self.beta)
-
-    def backward(self, g, x):
-        z = x * self.beta
-        linear = value(z) > self.threshold
-        slope = _sigmoid(z)
-        if linear.any():
-            slope = where(linear, 1.0, slope) if isinstance(slope, Tensor) \
-                else np.where(linear, 1.0, slope)
-        return g * slope
-
-
 def softplus(x, beta=1.0, threshold=20.0):
-    """log(1 + e^(βx)) / β, reverting to x where βx > threshold (PyTorch's convention)."""
+    """log(1 + e^(βx)) / β, reverting to x where βx > threshold (PyTorch's convention);
+    logaddexp(0, βx) keeps both tails exact, where log(1 + e^z) would round them."""
     if not beta > 0:
         raise ValueError(f"softplus needs beta > 0, got beta={beta}")
-    return apply(Softplus(beta, threshold), _tensor(x))
+    x = _tensor(x)
+    z = x * beta
+    return where(z.data > threshold, x, logaddexp(0.0, z) / beta)
 
 
 def logsigmoid(x):
-    """log σ(x) = -softplus(-x), stable for any x."""
-    return -apply(Softplus(1.0, np.inf), -_tensor(x))
+    """log σ(x) = -logaddexp(0, -x), stable for any x."""
+    return -logaddexp(0.0, -_tensor(x))
 
 
 def dropout(x, p=0.5, training=True, rng=None):
