@@ -110,9 +110,11 @@ class ModuleList(_Indexed):
             setattr(self, str(i), module)
 
     def __add__(self, other):
+        """A new ModuleList of this one's modules followed by ``other``'s."""
         return ModuleList(list(self) + list(other))
 
     def __iadd__(self, other):
+        """``extend`` in place."""
         return self.extend(other)
 
 

@@ -105,9 +105,11 @@ class Module:
         object.__setattr__(self, name, array)
 
     def forward(self, *args, **kwargs):
+        """The computation; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
+        """``forward(*args, **kwargs)``."""
         return self.forward(*args, **kwargs)
 
     # ---- traversal --------------------------------------------------------------------

@@ -66,7 +66,9 @@ def _labels(fn, target):
         return target
     if target.dtype.kind == "f" and np.all(target == np.round(target)):
         return target.astype(np.int64)
-    raise TypeError(f"{fn} needs integer class labels, got dtype {target.dtype}")
+    hint = " (or class probabilities of the logits' shape)" if fn == "cross_entropy" else ""
+    raise TypeError(f"{fn} needs integer class labels{hint}, got a target of dtype "
+                    f"{target.dtype} and shape {target.shape}")
 
 
 def _class_weight(fn, weight, classes, dtype):

@@ -199,22 +199,32 @@ def test_nll_loss_gradcheck(data):
     check_first_and_second_order(lambda x: F.nll_loss(x, labels, weight=weight), logits)
 
 
-@given(logits_targets())
+@st.composite
+def elementwise_pairs(draw):
+    """(values in [-4, 4], probabilities in [0.05, 0.95], weights) of one shape, 0-d included."""
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    x = draw(hnp.arrays(np.float64, shape, elements=st.floats(-4, 4)))
+    p, t = (draw(hnp.arrays(np.float64, shape, elements=st.floats(0.05, 0.95)))
+            for _ in range(2))
+    weight = draw(hnp.arrays(np.float64, shape[-1:], elements=st.floats(0.5, 2)))
+    return x, p, t, weight
+
+
+@given(elementwise_pairs(), st.sampled_from(["mean", "sum", "none"]))
 @gradient_settings
-def test_binary_cross_entropy_gradcheck_in_p_and_target(data):
-    _, _, probabilities, weight = data
+def test_binary_cross_entropy_gradcheck_in_p_and_target(data, reduction):
+    _, p, t, weight = data
     check_first_and_second_order(
-        lambda p, t: F.binary_cross_entropy(p, t, weight=weight), probabilities * 0.9,
-        probabilities[::-1].copy())
+        lambda p, t: F.binary_cross_entropy(p, t, weight=weight, reduction=reduction), p, t)
 
 
-@given(logits_targets())
+@given(elementwise_pairs(), st.sampled_from(["mean", "sum", "none"]))
 @gradient_settings
-def test_binary_cross_entropy_with_logits_gradcheck_in_logits_and_target(data):
-    logits, _, probabilities, weight = data
+def test_binary_cross_entropy_with_logits_gradcheck_in_logits_and_target(data, reduction):
+    x, _, t, weight = data
     check_first_and_second_order(
         lambda x, t: F.binary_cross_entropy_with_logits(x, t, pos_weight=weight,
-                                                        reduction="sum"), logits, probabilities)
+                                                        reduction=reduction), x, t)
 
 
 # ---- bad input: the type and the words that matter -------------------------------------------
@@ -239,6 +249,9 @@ BAD_INPUTS = {
         ["(3,)", "(2, 3)", "class indices of shape (2,)"]),
     "nll_loss float labels": (lambda: F.nll_loss(Tensor(np.zeros((2, 3))), [0.5, 1]),
                               TypeError, ["integer class labels", "float64"]),
+    "cross_entropy fractional labels": (
+        lambda: F.cross_entropy(Tensor(np.zeros((2, 3))), [0.5, 1]), TypeError,
+        ["integer class labels", "class probabilities", "float64", "(2,)"]),
     "bce p outside [0, 1]": (
         lambda: F.binary_cross_entropy(Tensor([0.5, 2.0]), [1.0, 0.0]), ValueError,
         ["[0, 1]", "2.0", "binary_cross_entropy_with_logits"]),
