@@ -79,7 +79,8 @@ class Module:
             warnings.warn(f"{type(self).__name__}.{name} is a plain {type(value).__name__} "
                           f"holding Modules or Parameters: they are not registered, so "
                           f"parameters(), state_dict(), train() and zero_grad() will not see "
-                          f"them; wrap it in nn.{kind}(...)", UserWarning, stacklevel=2)
+                          f"them; wrap Modules in nn.{kind}(...), and assign each Parameter "
+                          f"as an attribute of its own", UserWarning, stacklevel=2)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):

@@ -1,8 +1,8 @@
 """The fused linear layer: x @ w + b as one graph node."""
 import numpy as np
 
+from autograd import Tensor
 from autograd.ops import Op, apply
-from autograd.ops.helpers import value
 
 
 class Linear(Op):
@@ -38,6 +38,10 @@ class Linear(Op):
         return gx, gw, upstream  # summed to b's shape by the engine
 
 
+def _shape(a):
+    return a.shape if isinstance(a, (Tensor, np.ndarray)) else np.shape(a)
+
+
 def linear(x, w, b=None):
     """x @ w + b with x of shape (..., in), w of shape (in, out), b of shape (out,) (or any
     shape that broadcasts to the output's); one graph node.
@@ -45,7 +49,7 @@ def linear(x, w, b=None):
     The shapes are checked first (a few tuple comparisons), so a mismatch names the argument
     at fault, both shapes and the shape that would fit.
     """
-    x_shape, w_shape = np.shape(value(x)), np.shape(value(w))
+    x_shape, w_shape = _shape(x), _shape(w)
     if len(w_shape) != 2:
         raise ValueError(f"linear needs a 2-D weight of shape (in_features, out_features), "
                          f"got a weight of shape {w_shape} (input of shape {x_shape})")
@@ -55,7 +59,7 @@ def linear(x, w, b=None):
                          f"(in_features) entries")
     if b is None:
         return apply(Linear(), x, w)
-    b_shape = np.shape(value(b))
+    b_shape = _shape(b)
     if b_shape != w_shape[1:]:
         out_shape = x_shape[:-1] + w_shape[1:]
         try:
