@@ -1,13 +1,15 @@
 """Networks on top of the autograd engine: modules, losses, optimizers, utilities."""
-from .module import Module, Parameter, Sequential
-from .modules import CrossEntropyLoss, Dropout, Linear, MSELoss, ReLU, Sigmoid, Tanh
+from .module import Module, Parameter
+from .containers import ModuleDict, ModuleList, Sequential
+from .modules import (CrossEntropyLoss, Dropout, ELU, LeakyReLU, Linear, MSELoss, ReLU, Sigmoid,
+                      SiLU, Softmax, Softplus, Tanh)
 from .serialization import load, save
-from . import data, functional, init, layers, utils
+from . import data, functional, init, layers, random, utils
 
 __all__ = [
-    "Module", "Parameter", "Sequential", "Linear", "ReLU", "Tanh", "Sigmoid", "Dropout",
-    "CrossEntropyLoss", "MSELoss", "save", "load", "data", "functional", "init", "layers",
-    "utils", "optim",
+    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "ReLU", "Tanh",
+    "Sigmoid", "LeakyReLU", "ELU", "SiLU", "Softplus", "Softmax", "Dropout", "CrossEntropyLoss",
+    "MSELoss", "save", "load", "data", "functional", "init", "layers", "random", "utils", "optim",
 ]
 
 
