@@ -4,11 +4,12 @@ from .modules import CrossEntropyLoss, Dropout, Linear, MSELoss, ReLU, Sigmoid, 
 from .serialization import load, save
 from .architecture import load_model
 from . import data, functional, init, layers, utils
+from . import onnx  # the onnx package itself is imported by nn.onnx.export
 
 __all__ = [
     "Module", "Parameter", "Sequential", "Linear", "ReLU", "Tanh", "Sigmoid", "Dropout",
     "CrossEntropyLoss", "MSELoss", "save", "load", "data", "functional", "init", "layers",
-    "utils", "optim", "load_model",
+    "utils", "optim", "load_model", "onnx",
 ]
 
 
