@@ -1,15 +1,19 @@
 """Networks on top of the autograd engine: modules, losses, optimizers, utilities."""
-from .module import Module, Parameter, Sequential
+from .module import Module, Parameter
+from .containers import ModuleDict, ModuleList, Sequential
 from .modules import CrossEntropyLoss, Dropout, Linear, MSELoss, ReLU, Sigmoid, Tanh
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .serialization import load, save
 from .architecture import load_model
-from . import data, functional, init, layers, utils
+from . import data, functional, init, layers, random, utils
 from . import onnx  # the onnx package itself is imported by nn.onnx.export
 
 __all__ = [
-    "Module", "Parameter", "Sequential", "Linear", "ReLU", "Tanh", "Sigmoid", "Dropout",
-    "CrossEntropyLoss", "MSELoss", "save", "load", "data", "functional", "init", "layers",
-    "utils", "optim", "load_model", "onnx",
+    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "ReLU", "Tanh",
+    "Sigmoid", "Dropout", "CrossEntropyLoss", "MSELoss", "save", "load", "data", "functional",
+    "init", "layers", "random", "utils", "optim",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
+    "load_model", "onnx",
 ]
 
 

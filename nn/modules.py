@@ -4,6 +4,7 @@ import numpy as np
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from .random import as_generator
 
 
 class Linear(Module):
@@ -15,7 +16,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float64):
         if in_features <= 0 or out_features <= 0:
             raise ValueError(f"Linear needs positive sizes, got ({in_features}, {out_features})")
-        rng = np.random.default_rng() if rng is None else rng
+        rng = as_generator(rng)
         self.in_features, self.out_features = in_features, out_features
         bound = 1.0 / np.sqrt(in_features)
         self.weight = Parameter(np.empty((in_features, out_features), dtype=dtype))
@@ -56,7 +57,7 @@ class Dropout(Module):
         if not 0 <= p <= 1:
             raise ValueError(f"dropout probability must be in [0, 1], got {p}")
         self.p = p
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.rng = as_generator(rng)
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training, self.rng)

@@ -9,3 +9,4 @@ from .reductions import (LogSumExp, Max, Min, Sum, logsumexp, max, mean, min, su
 from .shape import (BroadcastTo, Concatenate, Reshape, Transpose, broadcast_to, concatenate,
                     expand_dims, flatten, reshape, squeeze, stack, transpose)
 from .softmax import Softmax, log_softmax, softmax
+from .windows import Col2Im, Windows, col2im, windows

@@ -3,6 +3,8 @@ import numpy as np
 
 from autograd.ops.helpers import value
 
+from ..random import as_generator
+
 
 def relu(x):
     return x.relu()
@@ -30,7 +32,7 @@ def dropout(x, p=0.5, training=True, rng=None):
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     if not training or p == 0:
         return x
-    rng = np.random.default_rng() if rng is None else rng
+    rng = as_generator(rng)
     keep = rng.random(np.shape(value(x))) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     return x * (keep * np.asarray(scale, dtype=value(x).dtype))
