@@ -19,7 +19,7 @@ IR_VERSION = 8  # the IR version of opset 17, so that older runtimes load the fi
 
 
 class _Graph:
-    """The nodes and initializers made so far, in one float dtype."""
+    """The nodes and initializers made so far; float constants in ``dtype``."""
 
     def __init__(self, onnx, dtype):
         self.onnx, self.dtype = onnx, np.dtype(dtype)
@@ -195,9 +195,9 @@ def _convert(graph, module, x, where, value):
 def export(model, example_input, path):
     """Write ``model`` to ``path`` as an ONNX model, input ``"input"`` and output ``"output"``.
 
-    ``example_input``: an array or Tensor of shape (batch, ...), float32 or float64, which
-    sets the graph's dtype (the weights are cast to it) and every axis but the first (the
-    batch axis, which stays free). The graph computes the model in eval mode. An unsupported
+    ``example_input``: an array or Tensor of shape (batch, ...), which sets every axis but the
+    first (the batch axis, which stays free). The graph computes in float32, the dtype every
+    runtime has kernels for (the weights are cast to it), and in eval mode. An unsupported
     module raises TypeError naming it; the file is written atomically.
     """
     try:
@@ -210,10 +210,13 @@ def export(model, example_input, path):
         raise TypeError(f"model must be an nn.Module, not {type(model).__name__}")
     example = np.asarray(example_input.data if isinstance(example_input, Tensor)
                          else example_input)
-    if example.dtype not in (np.float32, np.float64) or example.ndim == 0:
-        raise TypeError(f"example_input must be a float32 or float64 array of shape "
-                        f"(batch, ...), got dtype {example.dtype} and shape {example.shape}")
-    graph = _Graph(onnx, example.dtype)
+    if example.dtype.kind not in "fiu" or example.ndim == 0:
+        raise TypeError(f"example_input must be a numeric array of shape (batch, ...), got "
+                        f"dtype {example.dtype} and shape {example.shape}")
+    # traced in the model's own dtype (only shapes are taken from the trace)
+    first = next(iter(model.parameters()), None)
+    example = example.astype(np.float64 if first is None else first.dtype)
+    graph = _Graph(onnx, np.float32)
     modes = [(module, module.training) for module in model.modules()]
     try:
         model.eval()
@@ -225,7 +228,7 @@ def export(model, example_input, path):
     if value.shape[:1] != example.shape[:1]:
         raise ValueError(f"the model maps a batch of {example.shape[0]} to one of "
                          f"{value.shape[0]}; the exported graph keeps the batch axis free")
-    element = onnx.helper.np_dtype_to_tensor_dtype(example.dtype)
+    element = onnx.TensorProto.FLOAT
     graph_proto = onnx.helper.make_graph(
         graph.nodes + [onnx.helper.make_node("Identity", [output], ["output"], name="output")],
         "npgrad", [onnx.helper.make_tensor_value_info("input", element,

@@ -1,4 +1,4 @@
-"""nn.save and nn.load: nested structures in .npz and .safetensors, bit for bit, atomic, no pickle."""
+"""nn.save and nn.load: nested structures in .npz and .safetensors, atomic writes, no pickle."""
 import json
 import os
 import pickle
