@@ -101,7 +101,10 @@ def _own_state(module):
 def _check_rebuilds(module, arguments, path):
     """Refuse a module that its recorded arguments would not build again (changed since)."""
     cls = type(module)
-    fresh = _construct(cls, arguments)
+    try:
+        fresh = _construct(cls, arguments)
+    except (TypeError, ValueError) as error:
+        _refuse(module, path, f"cannot be built again from its arguments ({error})")
     if _own_state(fresh) != _own_state(module):
         _refuse(module, path, f"has parameters and buffers {_own_state(module)}, but "
                 f"rebuilt from its arguments it would have {_own_state(fresh)}")
