@@ -208,6 +208,8 @@ def _read_safetensors(path):
             arrays = {key: np.array(f.get_tensor(key)) for key in f.keys()}
     except (safetensors.SafetensorError, KeyError) as error:
         raise ValueError(f"it is not a valid .safetensors file ({error})") from None
+    except TypeError as error:  # a dtype numpy lacks, such as bfloat16
+        raise ValueError(f"it holds an array numpy cannot represent ({error})") from None
     return header, arrays
 
 
@@ -233,6 +235,8 @@ def atomic_write(path, write):
     """
     target = os.path.realpath(os.fspath(path))
     folder, base = os.path.split(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {os.fspath(path)}: there is no folder {folder}")
     temporary = os.path.join(folder, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
     # the mode of the file it replaces, else the mode a new file gets (the umask applied)
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))

@@ -380,6 +380,16 @@ def test_a_tampered_header_is_refused(tmp_path, fmt, tree, words):
 def test_a_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         nn.load(tmp_path / "nothing.npz")
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        nn.save({"a": 1}, tmp_path / "missing" / "a.npz")
+
+
+def test_a_dtype_numpy_lacks_is_a_valueerror(tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+    save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, tmp_path / "bf16.safetensors")
+    with pytest.raises(ValueError, match="bfloat16"):
+        nn.load(tmp_path / "bf16.safetensors")
 
 
 # ---- loading a bad file into a model changes nothing ------------------------------------------
