@@ -193,7 +193,7 @@ def test_layernorm_module():
     assert nn.LayerNorm(3, elementwise_affine=False).weight is None
 
 
-# ---- errors ---------------------------------------------------------------------------------------
+# ---- errors --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("call, message", [
     (lambda: nn.BatchNorm1d(3)(Tensor(np.ones((4, 2)))), r"C = 3"),
     (lambda: nn.BatchNorm2d(3)(Tensor(np.ones((4, 3)))), r"\(N, C, H, W\)"),
@@ -211,7 +211,7 @@ def test_bad_inputs_raise_value_error_naming_them(call, message):
         call()
 
 
-# ---- against PyTorch ------------------------------------------------------------------------------
+# ---- against PyTorch -----------------------------------------------------------------------------
 def test_batchnorm1d_matches_torch_over_steps_and_modes():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
