@@ -3,6 +3,7 @@ from .module import Module, Parameter
 from .containers import ModuleDict, ModuleList, Sequential
 from .modules import CrossEntropyLoss, Dropout, Linear, MSELoss, ReLU, Sigmoid, Tanh
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .serialization import load, save
 from .architecture import load_model
 from . import data, functional, init, layers, random, utils
@@ -12,7 +13,7 @@ __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "ReLU", "Tanh",
     "Sigmoid", "Dropout", "CrossEntropyLoss", "MSELoss", "save", "load", "data", "functional",
     "init", "layers", "random", "utils", "optim",
-    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
     "load_model", "onnx",
 ]
 

@@ -190,7 +190,7 @@ def test_pool_gradcheck_first_and_second_order(pool, kernel, stride, padding):
     assert gradgradcheck(fn, [x])
 
 
-# ---- errors ---------------------------------------------------------------------------------------
+# ---- errors --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("call, message", [
     (lambda: F.conv2d(np.ones((1, 3, 5, 5)), np.ones((2, 2, 3, 3))), "3 channels"),
     (lambda: F.conv2d(np.ones((5, 5)), np.ones((2, 1, 3, 3))), r"\(N, C, H, W\)"),
@@ -221,7 +221,7 @@ def test_bad_argument_types_raise_type_error(call):
         call()
 
 
-# ---- modules --------------------------------------------------------------------------------------
+# ---- modules -------------------------------------------------------------------------------------
 def test_conv2d_module_attributes_and_init():
     conv = nn.Conv2d(3, 8, (3, 5), stride=2, padding=(1, 2), rng=0)
     assert (conv.in_channels, conv.out_channels) == (3, 8)
@@ -287,7 +287,7 @@ def test_a_small_cnn_trains():
     assert losses[-1] < 0.5 * losses[0]
 
 
-# ---- against PyTorch ------------------------------------------------------------------------------
+# ---- against PyTorch -----------------------------------------------------------------------------
 @pytest.mark.parametrize("kernel, stride, padding", [
     (3, 1, 1), ((2, 5), (2, 1), (0, 2)), (1, 2, 0), (4, 3, 2)])
 def test_conv2d_matches_torch(kernel, stride, padding):
