@@ -129,22 +129,43 @@ def _avg_pool2d(graph, module, x, where):
                       count_include_pad=1)
 
 
-def _affine(graph, module, where, size):
-    """The scale and shift of a normalisation layer (ones and zeros when it has none)."""
+def _affine(graph, module, where, size, shape=None):
+    """The scale and shift of a normalisation layer (ones and zeros when it has none), of
+    shape ``size``, reshaped to ``shape`` if given."""
     weight, bias = getattr(module, "weight", None), getattr(module, "bias", None)
-    return (graph.constant(np.ones(size) if weight is None else weight.data,
-                           _name(where, "weight")),
-            graph.constant(np.zeros(size) if bias is None else bias.data, _name(where, "bias")))
+    weight = np.ones(size) if weight is None else weight.data
+    bias = np.zeros(size) if bias is None else bias.data
+    if shape is not None:
+        weight, bias = weight.reshape(shape), bias.reshape(shape)
+    return (graph.constant(weight, _name(where, "weight")),
+            graph.constant(bias, _name(where, "bias")))
 
 
-def _batch_norm(graph, module, x, where):
-    """(x - running_mean) / √(running_var + eps) · weight + bias, over axis 1."""
-    size = np.shape(module.running_mean)
-    scale, shift = _affine(graph, module, where, size)
+def _batch_norm(graph, module, x, where, rank):
+    """(x - mean) / √(var + eps) · weight + bias per channel (axis 1), with the running
+    statistics, or the batch's when the layer keeps none (``track_running_stats=False``)."""
+    if getattr(module, "running_mean", None) is None:
+        return _batch_statistics_norm(graph, module, x, where, rank)
+    scale, shift = _affine(graph, module, where, np.shape(module.running_mean))
     mean = graph.constant(np.asarray(module.running_mean), _name(where, "running_mean"))
     var = graph.constant(np.asarray(module.running_var), _name(where, "running_var"))
     return graph.node("BatchNormalization", [x, scale, shift, mean, var], where,
                       epsilon=float(module.eps))
+
+
+def _batch_statistics_norm(graph, module, x, where, rank):
+    """The biased mean and variance over every axis but 1, of this batch."""
+    axes = [0] + list(range(2, rank))
+    mean = graph.node("ReduceMean", [x], where, axes=axes, keepdims=1)
+    centred = graph.node("Sub", [x, mean], where)
+    var = graph.node("ReduceMean", [graph.node("Mul", [centred, centred], where)], where,
+                     axes=axes, keepdims=1)
+    eps = graph.constant(np.array(module.eps), _name(where, "eps"))
+    y = graph.node("Div", [centred, graph.node("Sqrt", [graph.node("Add", [var, eps], where)],
+                                               where)], where)
+    shape = (module.num_features,) + (1,) * (rank - 2)
+    scale, shift = _affine(graph, module, where, module.num_features, shape)
+    return graph.node("Add", [graph.node("Mul", [y, scale], where), shift], where)
 
 
 def _layer_norm(graph, module, x, where):
@@ -187,8 +208,8 @@ def _convert(graph, module, x, where, value):
     except (TypeError, ValueError) as error:
         raise ValueError(f"the example input does not run through {name} at {where!r}: "
                          f"{error}") from None
-    if name == "Flatten":
-        return _flatten(graph, module, x, where, np.ndim(value)), output
+    if name in ("Flatten", "BatchNorm1d", "BatchNorm2d"):  # these need the input's rank
+        return CONVERTERS[name](graph, module, x, where, np.ndim(value)), output
     return CONVERTERS[name](graph, module, x, where), output
 
 

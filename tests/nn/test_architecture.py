@@ -107,6 +107,28 @@ def test_a_model_cast_with_astype_comes_back_in_its_dtype(tmp_path):
     assert snapshot(rebuilt) == snapshot(model)
 
 
+def buffers(model):
+    return {name: (b.dtype, b.shape, b.tobytes()) for name, b in model.named_buffers()}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_running_statistics_come_back_with_the_model(tmp_path, dtype):
+    r = rng(4)
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3, rng=r), nn.BatchNorm2d(2), nn.Flatten(),
+        nn.BatchNorm1d(8, momentum=None, affine=False), nn.LayerNorm(8, eps=1e-3),
+        nn.BatchNorm1d(8, track_running_stats=False)).astype(dtype)
+    for _ in range(2):  # training steps move the running statistics and count the batches
+        model(Tensor(r.normal(size=(5, 1, 4, 4)).astype(dtype)))
+    nn.save(model, tmp_path / "m.safetensors")
+    rebuilt = nn.load_model(tmp_path / "m.safetensors")
+    assert buffers(rebuilt) == buffers(model) and snapshot(rebuilt) == snapshot(model)
+    assert int(rebuilt[1].num_batches_tracked) == 2 and rebuilt[1].running_mean.dtype == dtype
+    assert rebuilt[3].momentum is None and rebuilt[5].running_mean is None
+    x = Tensor(r.normal(size=(3, 1, 4, 4)).astype(dtype))
+    np.testing.assert_array_equal(rebuilt.eval()(x).data, model.eval()(x).data)
+
+
 def test_weights_converted_after_construction_keep_their_dtype(tmp_path):
     model = nn.Sequential(nn.Linear(3, 2, rng=rng()))
     model[0].weight.data = model[0].weight.data.astype(np.float32)
