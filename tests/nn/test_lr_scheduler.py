@@ -1,6 +1,5 @@
 """nn.optim.lr_scheduler: learning-rate sequences against their closed forms and torch's."""
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -371,72 +370,6 @@ def test_plateau_per_group_min_lr():
     for _ in range(3):
         scheduler.step(1.0)
     assert scheduler.get_last_lr() == [0.5, pytest.approx(0.01)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Stepping out of order.
-
-def test_stepping_before_the_optimizer_warns_once():
-    scheduler = StepLR(optimizer(1.0), step_size=1)
-    with pytest.warns(UserWarning, match=r"Detected call of `StepLR\.step\(\)`.* before "
-                                         r"`SGD\.step\(\)`.*Call `optimizer\.step\(\)` first"):
-        scheduler.step()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        scheduler.step()
-        scheduler.step()
-
-
-@pytest.mark.parametrize("make", [
-    lambda opt: StepLR(opt, 2), lambda opt: MultiStepLR(opt, [1]), lambda opt: ExponentialLR(opt, 0.5),
-    lambda opt: LinearLR(opt), lambda opt: CosineAnnealingLR(opt, 3),
-    lambda opt: OneCycleLR(opt, 1.0, total_steps=5)])
-def test_the_right_order_does_not_warn_and_the_wrong_one_does(make):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        lrs_over(make(optimizer(1.0)), 4)
-        scheduler = ReduceLROnPlateau(optimizer(1.0))  # stepped with a metric: never warns
-        scheduler.step(1.0)
-    with pytest.warns(UserWarning, match="Detected call of"):
-        make(optimizer(1.0)).step()
-
-
-# ---------------------------------------------------------------------------------------------
-# Bad arguments.
-
-@pytest.mark.parametrize("make, error, message", [
-    (lambda opt: MultiStepLR(opt, [2, -1]), ValueError, r"each milestone.*-1"),
-    (lambda opt: MultiStepLR(opt, [1.5]), ValueError, r"each milestone.*1\.5"),
-    (lambda opt: MultiStepLR(opt, 3), TypeError, r"milestones must be a list"),
-    (lambda opt: MultiStepLR(opt, [2], gamma=-0.5), ValueError, r"gamma.*-0\.5"),
-    (lambda opt: ExponentialLR(opt, gamma="0.9"), TypeError, r"gamma must be a number"),
-    (lambda opt: StepLR(opt, 2, gamma=-1.0), ValueError, r"gamma.*-1\.0"),
-    (lambda opt: LinearLR(opt, start_factor=0.0), ValueError, r"start_factor.*\(0\.0, 1\.0\]"),
-    (lambda opt: LinearLR(opt, start_factor=1.5), ValueError, r"start_factor.*1\.5"),
-    (lambda opt: LinearLR(opt, end_factor=-0.1), ValueError, r"end_factor.*\[0\.0, 1\.0\].*-0\.1"),
-    (lambda opt: LinearLR(opt, total_iters=-1), ValueError, r"total_iters.*-1"),
-    (lambda opt: OneCycleLR(opt, 1.0), ValueError, r"total_steps, or both epochs and steps_per"),
-    (lambda opt: OneCycleLR(opt, 1.0, total_steps=0), ValueError, r"total_steps.*>= 1.*0"),
-    (lambda opt: OneCycleLR(opt, 1.0, epochs=2, steps_per_epoch=0), ValueError,
-     r"steps_per_epoch.*0"),
-    (lambda opt: OneCycleLR(opt, 1.0, 10, pct_start=1.5), ValueError, r"pct_start.*1\.5"),
-    (lambda opt: OneCycleLR(opt, 1.0, 10, anneal_strategy="exp"), ValueError,
-     r"'cos' or 'linear'.*'exp'"),
-    (lambda opt: OneCycleLR(opt, [1.0, 2.0, 3.0], 10), ValueError,
-     r"max_lr has 3 values.*2 parameter groups"),
-    (lambda opt: OneCycleLR(opt, 1.0, 10, max_momentum=1.0), ValueError, r"momentum.*1\.0"),
-    (lambda opt: OneCycleLR(opt, 1.0, 10, three_phase=1), TypeError, r"three_phase.*True or"),
-    (lambda opt: ReduceLROnPlateau(opt, factor=1.0), ValueError, r"factor.*1\.0"),
-    (lambda opt: ReduceLROnPlateau(opt, mode="up"), ValueError, r"'min' or 'max'.*'up'"),
-    (lambda opt: ReduceLROnPlateau(opt, threshold_mode="x"), ValueError, r"'rel' or 'abs'"),
-    (lambda opt: ReduceLROnPlateau(opt, patience=-1), ValueError, r"patience.*-1"),
-    (lambda opt: ReduceLROnPlateau(opt, min_lr=[0.1]), ValueError,
-     r"min_lr has 1 values.*2 parameter groups"),
-    (lambda opt: StepLR(opt, "2"), TypeError, r"step_size must be an integer"),
-])
-def test_bad_arguments_raise_naming_them(make, error, message):
-    with pytest.raises(error, match=message):
-        make(optimizer(1.0, 0.5))
 
 
 def test_one_cycle_needs_momentum_and_a_refusal_changes_no_group():
