@@ -248,3 +248,46 @@ def test_optimizer_is_the_base_class():
     assert "lr=0.1" in repr(SGD([param([1.0])], lr=0.1))
 
 
+
+
+def test_a_whole_checkpoint_resumes_training_bit_for_bit():
+    import nn
+    from nn import functional as F
+    from nn.optim.lr_scheduler import OneCycleLR
+
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((32, 4)), rng.integers(0, 3, 32)
+
+    def build(seed):
+        init = np.random.default_rng(seed)
+        model = nn.Sequential(nn.Linear(4, 8, rng=init), nn.Tanh(), nn.Linear(8, 3, rng=init))
+        opt = Adam(model.parameters(), lr=0.01, weight_decay=1e-3, amsgrad=True)
+        return model, opt, OneCycleLR(opt, max_lr=0.05, total_steps=40)
+
+    def epoch(model, opt, scheduler, seed):
+        order = np.random.default_rng(seed).permutation(len(X))
+        for batch in np.array_split(order, 4):
+            loss = F.cross_entropy(model(Tensor(X[batch])), y[batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            scheduler.step()
+
+    model, opt, scheduler = build(0)
+    for seed in range(3):
+        epoch(model, opt, scheduler, seed)
+    checkpoint = json_like({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                            "scheduler": scheduler.state_dict(), "epoch": 3})
+    for seed in range(3, 6):
+        epoch(model, opt, scheduler, seed)
+
+    model2, opt2, scheduler2 = build(1)  # other weights, all overwritten by the checkpoint
+    model2.load_state_dict(checkpoint["model"])
+    opt2.load_state_dict(checkpoint["optimizer"])
+    scheduler2.load_state_dict(checkpoint["scheduler"])
+    for seed in range(checkpoint["epoch"], 6):
+        epoch(model2, opt2, scheduler2, seed)
+    for (name, p), q in zip(model.named_parameters(), model2.parameters()):
+        np.testing.assert_array_equal(p.data, q.data, err_msg=name)
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    assert opt2.param_groups[0]["betas"] == opt.param_groups[0]["betas"]
