@@ -3,6 +3,8 @@
 Every operator and method here is a one-line delegation to an op in ``autograd.ops``; the
 gradient math lives there, the traversal in ``autograd.engine``.
 """
+import operator
+
 import numpy as np
 
 from .grad_mode import _Mode
@@ -18,10 +20,10 @@ class Tensor:
     numpy arrays keep their dtype and are shared, not copied. Only floating tensors can
     require grad.
     """
-    # _updates is set by the first in-place update only (read with getattr and a default,
-    # so op results never pay for it)
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_updates", "__weakref__")
-    __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
+    # _updates and _history are set by the first in-place update only (read with getattr and
+    # a default, so op results never pay for them); see autograd.inplace
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_updates", "_history",
+                 "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
@@ -38,9 +40,19 @@ class Tensor:
         self.data = array
         self.grad = None
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    def _set_requires_grad(self, flag):
+        # only floating tensors can require grad, by any route (attribute, requires_grad_, init)
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating tensors can require grad, got dtype {self.dtype}")
+        self._requires_grad = bool(flag)
+
+    # the engine reads the slot itself; the property's C getter keeps user reads cheap
+    requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad,
+                             doc="Whether gradients are computed for this tensor.")
 
     @staticmethod
     def _result(data, grad_fn):
@@ -49,7 +61,7 @@ class Tensor:
         t.data = data
         t.grad = None
         t.grad_fn = grad_fn
-        t.requires_grad = grad_fn is not None
+        t._requires_grad = grad_fn is not None
         return t
 
     @property
@@ -99,6 +111,13 @@ class Tensor:
     def tolist(self):
         return self.data.tolist()
 
+    # NumPy functions on Tensors dispatch to autograd's ops (autograd.numpy_dispatch)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _dispatch.ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _dispatch.function(func, args, kwargs)
+
     def __array__(self, dtype=None, copy=None):
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
@@ -127,6 +146,11 @@ class Tensor:
 
     __hash__ = object.__hash__  # hashable by identity although == is elementwise
 
+    def __format__(self, spec):
+        if self.data.size == 1 and spec:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extra = ""
@@ -148,38 +172,31 @@ class Tensor:
         return Tensor._result(self.data, None)
 
     def requires_grad_(self, flag=True):
-        if flag and self.data.dtype.kind != "f":
-            raise TypeError(f"only floating tensors can require grad, got dtype {self.dtype}")
+        """Make this leaf require grad (or not); only floating tensors can. Returns self."""
         if not flag and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be turned off on a leaf; use detach()")
         self.requires_grad = bool(flag)
         return self
 
-    # ---- in-place operators -------------------------------------------------------------
-    def _inplace(self, ufunc, op, other):
-        if _Mode.grad_enabled:
-            if self.requires_grad and self.grad_fn is None:
-                raise RuntimeError(
-                    f"a leaf tensor of shape {self.shape} that requires grad cannot be updated "
-                    f"in place while gradients are recorded; wrap the update in no_grad()")
-            if self.grad_fn is not None or getattr(other, "requires_grad", False):
-                # history is involved: rebind the name to a new node instead of rewriting the past
-                return op(self, other)
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data)
-        self._version += 1
-        return self
+    def copy(self):
+        """A differentiable copy with its own memory."""
+        return _ops.apply(_ops.Copy(), self)
+
+    # ---- in-place operators and item assignment (PyTorch's semantics; autograd.inplace) ----
+    def __setitem__(self, index, value):
+        _inplace.assign(self, index, value)
 
     def __iadd__(self, other):
-        return self._inplace(np.add, _ops.add, other)
+        return _inplace.update(self, _ops.add, other, np.add, reads_self=False)
 
     def __isub__(self, other):
-        return self._inplace(np.subtract, _ops.sub, other)
+        return _inplace.update(self, _ops.sub, other, np.subtract, reads_self=False)
 
     def __imul__(self, other):
-        return self._inplace(np.multiply, _ops.mul, other)
+        return _inplace.update(self, _ops.mul, other, np.multiply, reads_self=True)
 
     def __itruediv__(self, other):
-        return self._inplace(np.true_divide, _ops.div, other)
+        return _inplace.update(self, _ops.div, other, np.true_divide, reads_self=True)
 
     # ---- operators ----------------------------------------------------------------------
     def __add__(self, other):
@@ -223,6 +240,45 @@ class Tensor:
 
     def __pos__(self):
         return self
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return _ops.mod(other, self)
+
+    def __abs__(self):
+        return _ops.apply(_ops.Abs(), self)
+
+    def __round__(self, ndigits=None):
+        return _ops.round(self, 0 if ndigits is None else ndigits)
+
+    def __invert__(self):
+        return _ops.invert(self)
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
 
     def __getitem__(self, index):
         return _ops.getitem(self, index)
@@ -268,8 +324,8 @@ class Tensor:
     def relu(self):
         return _ops.apply(_ops.ReLU(), self)
 
-    def clip(self, lo=None, hi=None):
-        return _ops.apply(_ops.Clip(lo, hi), self)
+    def clip(self, min=None, max=None):
+        return _ops.clip(self, min, max)
 
     def astype(self, dtype):
         dtype = np.dtype(dtype)
@@ -289,6 +345,9 @@ class Tensor:
 
     def var(self, axis=None, keepdims=False, ddof=0):
         return _ops.var(self, axis, keepdims, ddof)
+
+    def std(self, axis=None, keepdims=False, ddof=0):
+        return _ops.std(self, axis, keepdims, ddof)
 
     def logsumexp(self, axis=None, keepdims=False):
         return _ops.logsumexp(self, axis, keepdims)
@@ -318,9 +377,32 @@ class Tensor:
         return _ops.broadcast_to(self, shape)
 
 
+    # the rest of the NumPy surface, as methods: each the autograd function of the same name
+    sin = cos = tan = arcsin = arccos = arctan = sinh = cosh = arcsinh = arccosh = arctanh = None
+    exp2 = expm1 = log2 = log10 = log1p = cbrt = square = reciprocal = None
+    floor = ceil = trunc = sign = round = isnan = isinf = isfinite = None
+    prod = cumsum = cumprod = argmax = argmin = any = all = None
+
+
 def _compare(ufunc, x, other):
     return Tensor._result(ufunc(x.data, other.data if isinstance(other, Tensor) else other), None)
 
 
 from . import ops as _ops  # noqa: E402  (the ops import Tensor from this module)
 from . import engine as _engine  # noqa: E402
+from . import inplace as _inplace  # noqa: E402
+from . import numpy_dispatch as _dispatch  # noqa: E402
+
+
+def _method(function):
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = function.__name__
+    method.__doc__ = function.__doc__
+    return method
+
+
+for _name, _value in list(vars(Tensor).items()):
+    if _value is None and not _name.startswith("_") and _name not in ("grad", "grad_fn"):
+        setattr(Tensor, _name, _method(getattr(_ops, _name)))
+del _name, _value

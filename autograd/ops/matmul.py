@@ -4,11 +4,14 @@ import numpy as np
 from .base import Op, apply
 from .helpers import expand_dims, matrix_transpose, squeeze
 
+__all__ = ["matmul"]
+
 
 class MatMul(Op):
     """x @ y;  dx = g @ yᵀ, dy = xᵀ @ g (1-D operands treated as a row / a column)."""
     __slots__ = ()
     name = "matmul"
+    bilinear = True
 
     def forward(self, x, y):
         return np.matmul(x, y)

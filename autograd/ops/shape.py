@@ -3,6 +3,9 @@ import numpy as np
 
 from .base import Op, apply
 
+__all__ = ["reshape", "transpose", "broadcast_to", "flatten", "squeeze", "expand_dims",
+           "concatenate", "stack"]
+
 
 class Reshape(Op):
     """x.reshape(shape);  dx = g.reshape(x.shape)."""
@@ -19,6 +22,9 @@ class Reshape(Op):
     def backward(self, g, x):
         return g.reshape(x.shape)
 
+    def view_of(self, x):
+        return x.reshape(self.shape)
+
 
 class Transpose(Op):
     """x.transpose(axes);  dx = g transposed by the inverse permutation."""
@@ -34,6 +40,9 @@ class Transpose(Op):
 
     def backward(self, g, x):
         return g.transpose(tuple(np.argsort(self.axes)))
+
+    def view_of(self, x):
+        return x.transpose(self.axes)
 
 
 class BroadcastTo(Op):

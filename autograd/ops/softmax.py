@@ -4,6 +4,8 @@ import numpy as np
 from .base import Op, apply
 from .reductions import logsumexp, normalize_axes
 
+__all__ = ["softmax", "log_softmax"]
+
 
 class Softmax(Op):
     """e^x / Σ e^x along axis;  dx = s (g - Σ g s)."""
