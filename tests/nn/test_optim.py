@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor
-from nn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from nn.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 
 
 def param(values, dtype=np.float64):

@@ -28,7 +28,8 @@ def test_stepping_before_the_optimizer_warns_once():
 
 
 @pytest.mark.parametrize("make", [
-    lambda opt: StepLR(opt, 2), lambda opt: MultiStepLR(opt, [1]), lambda opt: ExponentialLR(opt, 0.5),
+    lambda opt: StepLR(opt, 2), lambda opt: MultiStepLR(opt, [1]),
+    lambda opt: ExponentialLR(opt, 0.5),
     lambda opt: LinearLR(opt), lambda opt: CosineAnnealingLR(opt, 3),
     lambda opt: OneCycleLR(opt, 1.0, total_steps=5)])
 def test_the_right_order_does_not_warn_and_the_wrong_one_does(make):
@@ -172,6 +173,8 @@ SCHEDULER_MISMATCHES = [
     ("negative epoch", ValueError, r"last_epoch.*-5", lambda d: d.update(last_epoch=-5)),
     ("fractional total", ValueError, r"total_steps.*2\.5", lambda d: d.update(total_steps=2.5)),
     ("not a dict", TypeError, r"OneCycleLR state dict must be a dict", lambda d: [d]),
+    ("other optimizer", ValueError, r"cycles betas, which SGD does not have",
+     lambda d: d.update(use_beta1=True)),
 ]
 
 

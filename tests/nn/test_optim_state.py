@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor
-from nn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from nn.optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from test_optim import GRADS, P0, VARIANT_IDS, VARIANTS, param
 
 

@@ -8,7 +8,8 @@ from test_optim import VARIANTS, param
 
 
 ORACLE_CASES = [(cls, hyper) for _, cls, hyper, _ in VARIANTS] + [
-    (RMSprop, {}), (Adam, {}), (Adagrad, {}), (SGD, dict(momentum=0.9, dampening=0.5, weight_decay=1e-3)),
+    (RMSprop, {}), (Adam, {}), (Adagrad, {}),
+    (SGD, dict(momentum=0.9, dampening=0.5, weight_decay=1e-3)),
     (SGD, dict(momentum=0.9, dampening=0.5, maximize=True)),
     (RMSprop, dict(centered=True)), (RMSprop, dict(centered=True, momentum=0.9, maximize=True)),
     (Adam, dict(amsgrad=True)), (AdamW, dict(amsgrad=True)), (AdamW, dict(maximize=True)),
