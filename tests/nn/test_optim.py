@@ -418,3 +418,27 @@ def test_step_with_closure_uses_the_engine():
         last = opt.step(closure).item()
     assert last < 1e-8 < first
     np.testing.assert_allclose(w.data, [0.5, -1.0], atol=1e-4)
+
+
+def test_adagrad_accumulator_starts_at_its_groups_value():
+    a, b = param([1.0]), param([1.0])
+    opt = Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 3.0}], lr=0.1,
+                  initial_accumulator_value=1.0)
+    a.grad, b.grad = np.array([1.0]), np.array([1.0])
+    opt.step()
+    np.testing.assert_allclose(opt.state[a]["sum"], [2.0])
+    np.testing.assert_allclose(opt.state[b]["sum"], [4.0])
+    np.testing.assert_allclose(b.data, [1.0 - 0.1 / (2.0 + 1e-10)], rtol=1e-15)
+
+
+def test_maximize_climbs_a_concave_function():
+    # f(x) = -(x - 2)^2 has its maximum at 2; each optimizer ascends with maximize=True.
+    for cls, hyper in [(SGD, dict(lr=0.1, momentum=0.5)), (RMSprop, dict(lr=0.01)),
+                       (Adam, dict(lr=0.05)), (AdamW, dict(lr=0.05, weight_decay=0.0)),
+                       (Adagrad, dict(lr=0.5))]:
+        x = param([0.0])
+        opt = cls([x], maximize=True, **hyper)
+        for _ in range(500):
+            x.grad = -2.0 * (x.data - 2.0)
+            opt.step()
+        np.testing.assert_allclose(x.data, [2.0], atol=2e-2, err_msg=cls.__name__)

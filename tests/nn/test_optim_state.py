@@ -224,6 +224,13 @@ def test_state_dict_refuses_what_a_file_cannot_hold():
         opt.state_dict()
 
 
+def test_state_dict_refuses_keys_that_are_not_strings():
+    params, opt = two_group_optimizer(SGD, {})
+    opt.param_groups[1]["schedule"] = {3: 0.1}
+    with pytest.raises(TypeError, match=r"param_groups\[1\]\['schedule'\] has the key 3.*strings"):
+        opt.state_dict()
+
+
 def test_numpy_scalars_in_groups_are_saved_as_python_numbers():
     params, opt = two_group_optimizer(Adam, {})
     opt.param_groups[0]["lr"] = np.float32(0.5)
