@@ -47,3 +47,39 @@ def test_matches_torch_optim(cls, hyper):
             # torch fuses multiply-adds and rounds its sqrt differently: agreement is to a few ulps.
             np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14,
                                        err_msg=f"step {step + 1}")
+
+
+SCHEDULED = [
+    (SGD, dict(momentum=0.9, nesterov=True), "OneCycleLR", dict(max_lr=0.3, total_steps=30)),
+    (Adam, dict(amsgrad=True), "OneCycleLR", dict(max_lr=0.05, total_steps=30, three_phase=True)),
+    (RMSprop, dict(centered=True), "OneCycleLR", dict(max_lr=0.01, total_steps=30)),
+    (Adagrad, dict(lr_decay=0.01), "LinearLR", dict(start_factor=0.1, total_iters=10)),
+    (AdamW, dict(maximize=True), "CosineAnnealingLR", dict(T_max=12, eta_min=1e-4)),
+]
+
+
+@pytest.mark.parametrize("cls, hyper, name, kwargs", SCHEDULED,
+                         ids=[f"{c.__name__}-{n}" for c, _, n, _ in SCHEDULED])
+def test_scheduled_training_matches_torch(cls, hyper, name, kwargs):
+    torch = pytest.importorskip("torch")
+    from nn.optim import lr_scheduler
+    rng = np.random.default_rng(7)
+    starts = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    ours = [param(s) for s in starts]
+    theirs = [torch.tensor(s, requires_grad=True) for s in starts]
+    opt = cls(ours, lr=0.01, **hyper)
+    ref = getattr(torch.optim, cls.__name__)(theirs, lr=0.01, **hyper)
+    mine = getattr(lr_scheduler, name)(opt, **kwargs)
+    their_schedule = getattr(torch.optim.lr_scheduler, name)(ref, **kwargs)
+    for step in range(30):
+        for p, t in zip(ours, theirs):
+            g = rng.standard_normal(p.data.shape)
+            p.grad = g
+            t.grad = torch.tensor(g.copy())
+        opt.step()
+        ref.step()
+        mine.step()
+        their_schedule.step()
+        for p, t in zip(ours, theirs):
+            np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14,
+                                       err_msg=f"step {step + 1}")
