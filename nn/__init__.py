@@ -8,6 +8,7 @@ from .serialization import load, save
 from .architecture import load_model
 from . import data, functional, init, layers, random, utils
 from . import onnx  # the onnx package itself is imported by nn.onnx.export
+from . import update_rules
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "ReLU", "Tanh",
