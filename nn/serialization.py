@@ -28,6 +28,8 @@ import numpy as np
 
 from autograd import Tensor
 
+from .module import Module
+
 HEADER = "__npgrad__"
 VERSION = 1
 _ARRAY_KINDS = "biufc"  # bool, int, unsigned, float, complex: nothing that needs pickle
@@ -46,6 +48,9 @@ class Packer:
         self.arrays = arrays
 
     def pack(self, value, where=()):
+        """``value`` as JSON-safe data (see the module docstring); ``where`` names its place
+        (the keys down to it) in error messages and array names. TypeError for what no
+        file can hold exactly."""
         kind = type(value)
         if value is None or kind in (bool, int, str):
             return value
@@ -266,10 +271,9 @@ def save(obj, path):
     it sits, before anything is written.
     """
     write, _, check = _format(path)
-    from .module import Module
     architecture = None
     if isinstance(obj, Module):
-        from .architecture import describe  # architecture.py reads files with this module
+        from .architecture import describe  # imported here: architecture.py imports this file
         architecture, obj = describe(obj), obj.state_dict()
     elif hasattr(obj, "state_dict") and not isinstance(obj, (dict, list, tuple)):
         obj = obj.state_dict()
