@@ -492,3 +492,19 @@ def test_a_checkpoint_through_a_file_resumes_training_bit_for_bit(tmp_path, fmt,
     assert snapshot(resumed) == snapshot(model)
     assert_same(opt2.state_dict(), opt.state_dict())
     assert_same(scheduler2.state_dict(), scheduler.state_dict())
+
+
+def test_a_bad_buffer_in_a_file_leaves_weights_and_buffers_as_they_were(tmp_path):
+    def model(seed):
+        built = nn.Sequential(nn.Linear(3, 4, rng=seed), nn.BatchNorm1d(4))
+        built(Tensor(np.random.default_rng(seed).normal(size=(6, 3))))  # running stats move
+        return built
+
+    state = model(1).state_dict()
+    state["1.running_var"] = np.ones(5)  # the last entry is the bad one
+    nn.save(state, tmp_path / "bad.safetensors")
+    target = model(0)
+    before = (snapshot(target), {n: b.tobytes() for n, b in target.named_buffers()})
+    with pytest.raises(ValueError, match=r"1\.running_var.*\(5,\).*\(4,\)"):
+        target.load_state_dict(nn.load(tmp_path / "bad.safetensors"))
+    assert (snapshot(target), {n: b.tobytes() for n, b in target.named_buffers()}) == before
