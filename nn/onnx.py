@@ -19,17 +19,17 @@ IR_VERSION = 8  # the IR version of opset 17, so that older runtimes load the fi
 
 
 class _Graph:
-    """The nodes and initializers made so far; float constants in ``dtype``."""
+    """The nodes and initializers made so far."""
 
-    def __init__(self, onnx, dtype):
-        self.onnx, self.dtype = onnx, np.dtype(dtype)
+    def __init__(self, onnx):
+        self.onnx = onnx
         self.nodes, self.initializers, self.count = [], [], 0
 
     def constant(self, array, name):
-        """An initializer holding ``array`` (floats in the graph's dtype); returns its name."""
+        """An initializer holding ``array`` (floats as float32); returns its name."""
         array = np.asarray(array)
         if array.dtype.kind == "f":
-            array = array.astype(self.dtype)
+            array = array.astype(np.float32)
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name
 
@@ -42,7 +42,7 @@ class _Graph:
         return output
 
 
-# ---- converters: (graph, module, input name, path) -> output name -------------------------
+# ---- converters: (graph, module, input name, path[, input rank]) -> output name -----------
 def _sequential(graph, module, x, where, value):
     for name, child in module.__dict__["_modules"].items():
         x, value = _convert(graph, child, x, f"{where}.{name}" if where else name, value)
@@ -237,7 +237,7 @@ def export(model, example_input, path):
     # traced in the model's own dtype (only shapes are taken from the trace)
     first = next(iter(model.parameters()), None)
     example = example.astype(np.float64 if first is None else first.dtype)
-    graph = _Graph(onnx, np.float32)
+    graph = _Graph(onnx)
     modes = [(module, module.training) for module in model.modules()]
     try:
         model.eval()
