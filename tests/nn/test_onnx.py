@@ -1,4 +1,6 @@
 """nn.onnx.export: onnxruntime gives the model's outputs (float32, 1e-5), at any batch size."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -197,3 +199,9 @@ def test_bad_arguments_are_refused_and_write_nothing(tmp_path, model, example, e
     with pytest.raises(error, match=words):
         nn.onnx.export(model, example, tmp_path / "m.onnx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_the_onnx_package_the_error_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"npgrad\[onnx\]"):
+        nn.onnx.export(nn.Linear(2, 2), np.zeros((1, 2)), tmp_path / "m.onnx")

@@ -3,6 +3,7 @@ import inspect
 import json
 import os
 import pickle
+import sys
 import zipfile
 from collections import OrderedDict
 
@@ -508,3 +509,12 @@ def test_a_bad_buffer_in_a_file_leaves_weights_and_buffers_as_they_were(tmp_path
     with pytest.raises(ValueError, match=r"1\.running_var.*\(5,\).*\(4,\)"):
         target.load_state_dict(nn.load(tmp_path / "bad.safetensors"))
     assert (snapshot(target), {n: b.tobytes() for n, b in target.named_buffers()}) == before
+
+
+def test_without_the_safetensors_package_the_error_names_the_extra(tmp_path, monkeypatch):
+    for name in ("safetensors", "safetensors.numpy"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
+    with pytest.raises(ImportError, match=r"npgrad\[safetensors\]"):
+        nn.save({"a": np.ones(1)}, tmp_path / "a.safetensors")
+    nn.save({"a": np.ones(1)}, tmp_path / "a.npz")  # .npz needs numpy only
+    assert os.listdir(tmp_path) == ["a.npz"]
