@@ -1,4 +1,5 @@
 """Parameter and Module: the base of every layer and network (containers: nn/containers.py)."""
+import inspect
 import warnings
 from collections import OrderedDict
 
@@ -66,6 +67,10 @@ class Module:
             # architecture for nn.load_model to rebuild the layer from (nn/architecture.py)
             self.__dict__["_init_args"] = (args, kwargs)
         return self
+
+    # inspect.signature of a layer with no __init__ (ReLU) reads this: it takes no arguments
+    __new__.__signature__ = inspect.Signature(
+        [inspect.Parameter("cls", inspect.Parameter.POSITIONAL_ONLY)])
 
     def __setattr__(self, name, value):
         parameters = self.__dict__.setdefault("_parameters", OrderedDict())
