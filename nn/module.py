@@ -1,4 +1,5 @@
 """Parameter and Module: the base of every layer and network (containers: nn/containers.py)."""
+import inspect
 import warnings
 from collections import OrderedDict
 
@@ -58,6 +59,18 @@ class Module:
     ``nn.ModuleDict`` (assigning one warns).
     """
     training = True
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        if cls.__module__.partition(".")[0] == "nn":
+            # nn's own layers keep their constructor arguments, which nn.save records as the
+            # architecture for nn.load_model to rebuild the layer from (nn/architecture.py)
+            self.__dict__["_init_args"] = (args, kwargs)
+        return self
+
+    # inspect.signature of a layer with no __init__ (ReLU) reads this: it takes no arguments
+    __new__.__signature__ = inspect.Signature(
+        [inspect.Parameter("cls", inspect.Parameter.POSITIONAL_ONLY)])
 
     def __setattr__(self, name, value):
         parameters = self.__dict__.setdefault("_parameters", OrderedDict())

@@ -17,6 +17,8 @@ from .shape import *  # noqa: F401,F403
 from .softmax import *  # noqa: F401,F403
 from .transcendental import *  # noqa: F401,F403
 from .transcendental import Exp, Log, ReLU, Sigmoid, Sqrt, Tanh  # noqa: F401
+# sliding windows (im2col) for convolution and pooling: engine ops, not NumPy functions
+from .windows import Col2Im, Windows, col2im, windows  # noqa: F401
 
 # (by module name: some families share their name with a function, e.g. matmul, softmax)
 FAMILIES = tuple(importlib.import_module(f"{__name__}.{family}") for family in (
