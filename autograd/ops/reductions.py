@@ -5,8 +5,8 @@ import numpy as np
 
 from ..tensor import Tensor
 from .base import Op, apply, as_tensor
-from .helpers import (balanced_eq, exp, keepdims_shape, repeat_to_match_shape, value,
-                      where)
+from .cumulative import exclusive_product
+from .helpers import balanced_eq, exp, keepdims_shape, repeat_to_match_shape, value
 
 __all__ = ["sum", "prod", "max", "min", "amax", "amin", "logsumexp", "mean", "var", "std",
            "argmax", "argmin", "any", "all"]
@@ -117,17 +117,18 @@ class Prod(Reduction):
         if not self.keepdims:
             shape = keepdims_shape(x.shape, self.axes)
             g, out = g.reshape(shape), out.reshape(shape)
-        zero = value(x) == 0
-        if not zero.any():
+        if not (value(x) == 0).any():
             return g * out / x
-        # with zeros: the product of the others is that of the nonzero ones at the only zero
-        # of a slice, and 0 everywhere else in a slice holding a zero
-        count = zero.sum(axis=self.axes, keepdims=True)
-        nonzero = where(zero, 1, x)
-        others = (apply(Prod(self.axes, True), nonzero) if isinstance(nonzero, Tensor)
-                  else np.prod(nonzero, axis=self.axes, keepdims=True))
-        return g * where(zero, where(count == 1, others, 0),
-                         where(count == 0, others / nonzero, 0))
+        # with zeros, no division: Π_{j≠i} x_j as the product of the running products before
+        # and after i, over the reduced axes laid out as one last axis (exact at every order)
+        kept = [a for a in range(x.ndim) if a not in self.axes]
+        perm = kept + list(self.axes)
+        laid = x.transpose(perm).reshape(tuple(x.shape[a] for a in kept) + (-1,))
+        last = laid.ndim - 1
+        before = exclusive_product(laid, last)
+        after = exclusive_product(laid[..., ::-1], last)[..., ::-1]
+        others = (before * after).reshape(tuple(x.shape[a] for a in perm))
+        return g * others.transpose(tuple(np.argsort(perm)))
 
 
 def _reduce(op_class, x, axis, keepdims):
