@@ -35,6 +35,17 @@ def extract(x, kernel, stride, padding, pad_value):
                       writeable=False)
 
 
+def zeros_in_layout_of(a, shape):
+    """Zeros of ``shape`` (a's rank) whose axes lie in memory in the order a's axes do.
+
+    numpy's elementwise loops and adds run several times faster between arrays of one memory
+    layout; images from ``conv2d`` are channels-last in memory, and their gradients should be.
+    """
+    order = sorted(range(a.ndim), key=lambda axis: -abs(a.strides[axis]))
+    out = np.zeros([shape[axis] for axis in order], dtype=a.dtype)
+    return out.transpose(np.argsort(order))
+
+
 def scatter(cols, image_size, kernel, stride, padding):
     """Σ over windows of each window added at its place in zeros of shape (..., H, W).
 
@@ -43,7 +54,7 @@ def scatter(cols, image_size, kernel, stride, padding):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     height, width = image_size
     *lead, oh, ow, _, _ = cols.shape
-    out = np.zeros((*lead, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
+    out = zeros_in_layout_of(cols[..., 0, 0], (*lead, height + 2 * ph, width + 2 * pw))
     if (sh, sw) == (kh, kw):  # windows that tile without overlap: one strided copy
         *lead_strides, stride_h, stride_w = out.strides
         tiles = as_strided(out, (*lead, oh, kh, ow, kw), (*lead_strides, kh * stride_h,

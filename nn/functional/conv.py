@@ -43,9 +43,17 @@ def conv2d(x, w, b=None, stride=1, padding=0):
                          f"{np.shape(b.data if isinstance(b, Tensor) else b)}")
     cols = windows(x, (kh, kw), stride, padding)  # (N, C, OH, OW, kh, kw), a view
     _, _, oh, ow, _, _ = cols.shape
-    # the im2col matrix (N OH OW, C kh kw): the only copy of the input
-    cols = cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, channels * kh * kw)
-    out = linear(cols, w.reshape(out_channels, -1).T, b)  # (N OH OW, O)
+    # The im2col matrix (N OH OW, C kh kw), the only copy of the input. Its columns follow the
+    # input's memory: channels last for channels-last images (conv2d's own outputs), so the
+    # copy reads runs of contiguous memory.
+    if x.data.strides[1] < x.data.strides[3] and channels > 1:
+        cols = cols.transpose(0, 2, 3, 4, 5, 1).reshape(n * oh * ow, kh * kw * channels)
+        weight = w.transpose(0, 2, 3, 1).reshape(out_channels, -1)
+    else:
+        cols = cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, channels * kh * kw)
+        weight = w.reshape(out_channels, -1)
+    out = linear(cols, weight.T, b)  # (N OH OW, O)
+    # (N, O, OH, OW), channels last in memory
     out = out.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
     return out.reshape(out.shape[1:]) if unbatched else out
 
