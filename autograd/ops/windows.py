@@ -24,7 +24,8 @@ def extract(x, kernel, stride, padding, pad_value):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     if ph or pw:
         *lead, height, width = x.shape
-        padded = np.full((*lead, height + 2 * ph, width + 2 * pw), pad_value, dtype=x.dtype)
+        padded = empty_in_layout_of(x, (*lead, height + 2 * ph, width + 2 * pw))
+        padded[...] = pad_value
         padded[..., ph:ph + height, pw:pw + width] = x
         x = padded
     *lead, height, width = x.shape
@@ -35,15 +36,26 @@ def extract(x, kernel, stride, padding, pad_value):
                       writeable=False)
 
 
-def zeros_in_layout_of(a, shape):
-    """Zeros of ``shape`` (a's rank) whose axes lie in memory in the order a's axes do.
+def memory_order(strides):
+    """The axes from outermost to innermost in memory (C order is 0, 1, 2, ...)."""
+    return sorted(range(len(strides)), key=lambda axis: -abs(strides[axis]))
 
-    numpy's elementwise loops and adds run several times faster between arrays of one memory
-    layout; images from ``conv2d`` are channels-last in memory, and their gradients should be.
+
+def empty_in_layout_of(a, shape):
+    """An empty array of ``shape`` (a's rank) whose axes lie in memory in the order a's do.
+
+    numpy's elementwise loops run several times faster between arrays of one memory layout;
+    images from ``conv2d`` are channels-last in memory, and their gradients should be too.
     """
-    order = sorted(range(a.ndim), key=lambda axis: -abs(a.strides[axis]))
-    out = np.zeros([shape[axis] for axis in order], dtype=a.dtype)
-    return out.transpose(np.argsort(order))
+    order = memory_order(a.strides)
+    return np.empty([shape[axis] for axis in order], dtype=a.dtype).transpose(np.argsort(order))
+
+
+def zeros_in_layout_of(a, shape):
+    """Zeros of ``shape`` laid out as ``empty_in_layout_of`` lays them."""
+    out = empty_in_layout_of(a, shape)
+    out[...] = 0
+    return out
 
 
 def scatter(cols, image_size, kernel, stride, padding):
