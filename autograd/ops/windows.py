@@ -3,7 +3,7 @@
 ``windows(x)`` of an array of shape (..., H, W) is a read-only strided view of shape
 (..., OH, OW, kh, kw): window (i, j) is the (optionally padded) x[..., i*sh : i*sh + kh,
 j*sw : j*sw + kw]. Convolution is this view and one matrix product, pooling this view and a
-reduction over its last two axes. ``col2im`` adds every window back into its place, so it is
+max or a mean over each window. ``col2im`` adds every window back into its place, so it is
 the transpose (the vector-Jacobian product) of ``windows``, and each op's rule is the other op,
 which makes both differentiable to any order.
 """
