@@ -4,7 +4,8 @@ import builtins
 import numpy as np
 
 from ..tensor import Tensor
-from .base import Op, apply, as_tensor
+from .arithmetic import Mul, Pow
+from .base import Op, apply, as_tensor, labelled
 from .cumulative import exclusive_product
 from .helpers import balanced_eq, exp, keepdims_shape, repeat_to_match_shape, value
 
@@ -191,9 +192,7 @@ def mean(x, axis=None, keepdims=False):
     total = sum(x, axis, keepdims)
     if total.dtype.kind != "f":  # int tensors average to float64, as in numpy
         total = total.astype(np.float64)
-    if n == 0:
-        return total * np.nan
-    return total * (1.0 / n)
+    return apply(labelled(Mul, "mean")(), total, 1.0 / n if n else np.nan)
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
@@ -202,12 +201,13 @@ def var(x, axis=None, keepdims=False, ddof=0):
     n = _count(x, axis)
     centred = x - mean(x, axis, keepdims=True)
     with np.errstate(invalid="ignore"):
-        return (centred * centred).sum(axis=axis, keepdims=keepdims) * _scale(n - ddof)
+        return apply(labelled(Mul, "var")(), (centred * centred).sum(axis=axis, keepdims=keepdims),
+                     _scale(n - ddof))
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
     """√var over ``axis``, built from var."""
-    return var(x, axis, keepdims, ddof) ** 0.5
+    return apply(labelled(Pow, "std")(), var(x, axis, keepdims, ddof), 0.5)
 
 
 def _index_reduction(fn, name):
