@@ -20,7 +20,7 @@ def normalize_axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if ndim == 0 and all(a in (0, -1) for a in axes) and len(axes) <= 1:
+    if ndim == 0 and builtins.all(a in (0, -1) for a in axes) and len(axes) <= 1:
         return ()
     normalized = []
     for a in axes:
