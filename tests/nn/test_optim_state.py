@@ -300,3 +300,45 @@ def test_a_whole_checkpoint_resumes_training_bit_for_bit():
         np.testing.assert_array_equal(p.data, q.data, err_msg=name)
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
     assert opt2.param_groups[0]["betas"] == opt.param_groups[0]["betas"]
+
+
+@pytest.mark.parametrize("extension", ["npz", "safetensors"])
+def test_a_checkpoint_through_nn_save_resumes_bit_for_bit(tmp_path, extension):
+    import nn
+    from nn import functional as F
+    from nn.optim.lr_scheduler import ReduceLROnPlateau
+
+    rng = np.random.default_rng(6)
+    X, y = rng.standard_normal((24, 4)), rng.integers(0, 3, 24)
+
+    def build(seed):
+        init = np.random.default_rng(seed)
+        model = nn.Sequential(nn.Linear(4, 6, rng=init), nn.ReLU(), nn.Linear(6, 3, rng=init))
+        opt = SGD(model.parameters(), lr=0.2, momentum=0.9, nesterov=True)
+        return model, opt, ReduceLROnPlateau(opt, patience=0, factor=0.5)  # best starts at inf
+
+    def epoch(model, opt, scheduler, seed):
+        for batch in np.array_split(np.random.default_rng(seed).permutation(len(X)), 3):
+            loss = F.cross_entropy(model(Tensor(X[batch])), y[batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        scheduler.step(loss.item())
+
+    model, opt, scheduler = build(0)
+    path = tmp_path / f"checkpoint.{extension}"
+    epoch(model, opt, scheduler, 0)
+    nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+             "scheduler": scheduler.state_dict(), "epoch": 1}, path)
+    for seed in range(1, 5):
+        epoch(model, opt, scheduler, seed)
+    checkpoint = nn.load(path)
+    model2, opt2, scheduler2 = build(1)
+    model2.load_state_dict(checkpoint["model"])
+    opt2.load_state_dict(checkpoint["optimizer"])
+    scheduler2.load_state_dict(checkpoint["scheduler"])
+    for seed in range(checkpoint["epoch"], 5):
+        epoch(model2, opt2, scheduler2, seed)
+    for p, q in zip(model.parameters(), model2.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    assert scheduler2.get_last_lr() == scheduler.get_last_lr()
