@@ -300,4 +300,3 @@ def test_a_whole_checkpoint_resumes_training_bit_for_bit():
         np.testing.assert_array_equal(p.data, q.data, err_msg=name)
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
     assert opt2.param_groups[0]["betas"] == opt.param_groups[0]["betas"]
-
