@@ -51,11 +51,11 @@ def _init_signature(cls):
 
 
 def _holds_modules(value):
+    """True for a Module, or a list, tuple or dict with one anywhere inside."""
     if isinstance(value, Module):
         return True
     items = value.values() if isinstance(value, dict) else value
-    return (isinstance(value, (list, tuple, dict)) and len(value) > 0
-            and all(isinstance(item, Module) for item in items))
+    return isinstance(value, (list, tuple, dict)) and any(_holds_modules(item) for item in items)
 
 
 def _plain(value):
@@ -101,7 +101,10 @@ def _own_state(module):
 def _check_rebuilds(module, arguments, path):
     """Refuse a module that its recorded arguments would not build again (changed since)."""
     cls = type(module)
-    fresh = _construct(cls, arguments)
+    try:
+        fresh = _construct(cls, arguments)
+    except (TypeError, ValueError) as error:
+        _refuse(module, path, f"cannot be built again from its arguments ({error})")
     if _own_state(fresh) != _own_state(module):
         _refuse(module, path, f"has parameters and buffers {_own_state(module)}, but "
                 f"rebuilt from its arguments it would have {_own_state(fresh)}")
@@ -210,6 +213,20 @@ def build(architecture):
     return model
 
 
+def _take_dtypes(model, state):
+    """Give each parameter and buffer the dtype of its saved array (``astype`` after building)."""
+    for prefix, module in model.named_modules():
+        dot = prefix + "." if prefix else ""
+        for name, parameter in module.__dict__.get("_parameters", {}).items():
+            saved = state.get(dot + name)
+            if saved is not None and saved.dtype != parameter.dtype:
+                parameter.data = parameter.data.astype(saved.dtype)
+        for name, buffer in module.__dict__.get("_buffers", {}).items():
+            saved = state.get(dot + name)
+            if buffer is not None and saved is not None and saved.dtype != buffer.dtype:
+                setattr(module, name, buffer.astype(saved.dtype))
+
+
 def load_model(path):
     """The model that ``nn.save(model, path)`` saved, rebuilt from its architecture, with its
     weights (and their dtypes). No code from the file runs: classes are looked up among nn's.
@@ -222,13 +239,12 @@ def load_model(path):
                          f"written by nn.save(model, path)); build the model in code and call "
                          f"model.load_state_dict(nn.load(path))")
     state = serialization.tree(path, content, arrays)
+    if not isinstance(state, dict):
+        raise ValueError(f"{os.fspath(path)} holds a {type(state).__name__}, not a state_dict")
     try:
         model = build(content["architecture"])
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
         raise ValueError(f"cannot rebuild the model in {os.fspath(path)}: {error}") from None
-    for name, parameter in model.named_parameters():
-        saved = state.get(name)
-        if saved is not None and saved.dtype != parameter.dtype:
-            parameter.data = parameter.data.astype(saved.dtype)
+    _take_dtypes(model, state)
     model.load_state_dict(state)
     return model

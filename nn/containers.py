@@ -110,9 +110,11 @@ class ModuleList(_Indexed):
             setattr(self, str(i), module)
 
     def __add__(self, other):
+        """A new ModuleList of this one's modules followed by ``other``'s."""
         return ModuleList(list(self) + list(other))
 
     def __iadd__(self, other):
+        """``extend`` in place."""
         return self.extend(other)
 
 
@@ -129,13 +131,16 @@ class ModuleDict(Module):
     def __getitem__(self, key):
         return self._items()[key]
 
-    def __setitem__(self, key, module):
+    def _check_key(self, key):
         if not isinstance(key, str) or not key or "." in key:
             raise KeyError(f"ModuleDict keys are non-empty strings without '.', got {key!r}")
         if key in _RESERVED or key in self.__dict__ and key not in self._items() \
                 or hasattr(type(self), key):
             raise KeyError(f"ModuleDict key {key!r} clashes with an attribute of "
                            f"{type(self).__name__}; choose another name")
+
+    def __setitem__(self, key, module):
+        self._check_key(key)
         setattr(self, key, _check_module("ModuleDict", f"the value for {key!r}", module))
 
     def __delitem__(self, key):
@@ -171,6 +176,7 @@ class ModuleDict(Module):
         for pair in pairs:
             if len(pair) != 2:
                 raise ValueError(f"ModuleDict.update takes (key, module) pairs, got {pair!r}")
+            self._check_key(pair[0])
             _check_module("ModuleDict", f"the value for {pair[0]!r}", pair[1])
         for key, module in pairs:
             self[key] = module

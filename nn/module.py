@@ -1,4 +1,5 @@
 """Parameter and Module: the base of every layer and network (containers: nn/containers.py)."""
+import inspect
 import warnings
 from collections import OrderedDict
 
@@ -67,6 +68,10 @@ class Module:
             self.__dict__["_init_args"] = (args, kwargs)
         return self
 
+    # inspect.signature of a layer with no __init__ (ReLU) reads this: it takes no arguments
+    __new__.__signature__ = inspect.Signature(
+        [inspect.Parameter("cls", inspect.Parameter.POSITIONAL_ONLY)])
+
     def __setattr__(self, name, value):
         parameters = self.__dict__.setdefault("_parameters", OrderedDict())
         modules = self.__dict__.setdefault("_modules", OrderedDict())
@@ -87,7 +92,8 @@ class Module:
             warnings.warn(f"{type(self).__name__}.{name} is a plain {type(value).__name__} "
                           f"holding Modules or Parameters: they are not registered, so "
                           f"parameters(), state_dict(), train() and zero_grad() will not see "
-                          f"them; wrap it in nn.{kind}(...)", UserWarning, stacklevel=2)
+                          f"them; wrap Modules in nn.{kind}(...), and assign each Parameter "
+                          f"as an attribute of its own", UserWarning, stacklevel=2)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -113,9 +119,11 @@ class Module:
         object.__setattr__(self, name, array)
 
     def forward(self, *args, **kwargs):
+        """The computation; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
+        """``forward(*args, **kwargs)``."""
         return self.forward(*args, **kwargs)
 
     # ---- traversal --------------------------------------------------------------------

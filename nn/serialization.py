@@ -28,6 +28,8 @@ import numpy as np
 
 from autograd import Tensor
 
+from .module import Module
+
 HEADER = "__npgrad__"
 VERSION = 1
 _ARRAY_KINDS = "biufc"  # bool, int, unsigned, float, complex: nothing that needs pickle
@@ -46,6 +48,9 @@ class Packer:
         self.arrays = arrays
 
     def pack(self, value, where=()):
+        """``value`` as JSON-safe data (see the module docstring); ``where`` names its place
+        (the keys down to it) in error messages and array names. TypeError for what no
+        file can hold exactly."""
         kind = type(value)
         if value is None or kind in (bool, int, str):
             return value
@@ -208,6 +213,8 @@ def _read_safetensors(path):
             arrays = {key: np.array(f.get_tensor(key)) for key in f.keys()}
     except (safetensors.SafetensorError, KeyError) as error:
         raise ValueError(f"it is not a valid .safetensors file ({error})") from None
+    except TypeError as error:  # a dtype numpy lacks, such as bfloat16
+        raise ValueError(f"it holds an array numpy cannot represent ({error})") from None
     return header, arrays
 
 
@@ -233,6 +240,8 @@ def atomic_write(path, write):
     """
     target = os.path.realpath(os.fspath(path))
     folder, base = os.path.split(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {os.fspath(path)}: there is no folder {folder}")
     temporary = os.path.join(folder, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
     # the mode of the file it replaces, else the mode a new file gets (the umask applied)
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -262,10 +271,9 @@ def save(obj, path):
     it sits, before anything is written.
     """
     write, _, check = _format(path)
-    from .module import Module
     architecture = None
     if isinstance(obj, Module):
-        from .architecture import describe  # architecture.py reads files with this module
+        from .architecture import describe  # imported here: architecture.py imports this file
         architecture, obj = describe(obj), obj.state_dict()
     elif hasattr(obj, "state_dict") and not isinstance(obj, (dict, list, tuple)):
         obj = obj.state_dict()

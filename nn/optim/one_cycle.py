@@ -85,6 +85,11 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"OneCycleLR(cycle_momentum=True) cycles the momentum or Adam's "
                              f"beta1, and {type(self.optimizer).__name__} has neither: pass "
                              "cycle_momentum=False")
+        if self.use_beta1 != ("betas" in defaults):
+            cycled = "betas" if self.use_beta1 else "momentum"
+            raise ValueError(f"this OneCycleLR state cycles {cycled}, which "
+                             f"{type(self.optimizer).__name__} does not have: load it into a "
+                             "scheduler of the same kind of optimizer")
 
     def _set_momentum(self, group, momentum):
         if self.use_beta1:
@@ -103,6 +108,7 @@ class OneCycleLR(LRScheduler):
                 (T - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
 
     def get_lr(self):
+        """The rates at step ``last_epoch``; with ``cycle_momentum`` also sets the momenta."""
         t = self.last_epoch
         if t > self.total_steps:
             raise ValueError(f"OneCycleLR was stepped {t} times, but its total_steps is "

@@ -74,5 +74,5 @@ def as_index(key, where):
         return int(key)
     if isinstance(key, numbers.Integral) and not isinstance(key, (bool, np.bool_)) and key >= 0:
         return int(key)
-    raise ValueError(f"{where} has the key {key!r}; parameter indices are non-negative "
-                     "integers, written as strings such as '0'")
+    raise ValueError(f"{where} holds {key!r}; parameter indices are non-negative integers "
+                     "(as the keys of 'state', strings such as '0')")

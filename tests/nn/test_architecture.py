@@ -38,8 +38,25 @@ def deep(seed=0):
     )
 
 
+def containers(seed=0):
+    r = rng(seed)
+    blocks = nn.ModuleList([nn.Linear(3, 3, rng=r) for _ in range(2)])
+    blocks.append(nn.Sequential(nn.ReLU(), nn.ModuleDict({"out": nn.Linear(3, 1, rng=r)})))
+    return nn.ModuleDict([("blocks", blocks), ("heads", nn.ModuleDict(
+        {"cls": nn.Linear(3, 2, rng=r), "aux": nn.ModuleList()}))])
+
+
+def convolutional(seed=0):
+    r = rng(seed)
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, rng=r), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(4, 2, (3, 1), stride=(1, 2), bias=False, rng=r),
+                         nn.AvgPool2d(2, stride=1), nn.Flatten(), nn.Linear(2, 3, rng=r))
+
+
 MODELS = {
     "nested Sequential": deep,
+    "ModuleList and ModuleDict": containers,
+    "convolutional": convolutional,
     "Module holding Sequentials": lambda: bag(encoder=deep(1), head=nn.Sequential(nn.ReLU())),
     "single layer": lambda: nn.Linear(3, 2, rng=rng()),
     "numpy-typed sizes": lambda: nn.Linear(np.int64(3), np.int32(2), rng=rng()),
@@ -66,6 +83,12 @@ def test_load_model_rebuilds_the_model_with_its_weights(tmp_path, fmt, name):
         x = Tensor(rng(3).normal(size=(7, 4)))
         np.testing.assert_array_equal(rebuilt.eval()(x).data, model.eval()(x).data)
         assert rebuilt[2][1].weight.dtype == np.float32 and rebuilt[1].p == 0.25
+    if name == "convolutional":
+        x = Tensor(rng(3).normal(size=(2, 1, 8, 8)))
+        np.testing.assert_array_equal(rebuilt(x).data, model(x).data)
+    if name == "ModuleList and ModuleDict":
+        assert list(rebuilt.keys()) == ["blocks", "heads"] and len(rebuilt["blocks"]) == 3
+        assert type(rebuilt["heads"]["aux"]) is nn.ModuleList
 
 
 def test_the_architecture_is_readable_json(tmp_path):
@@ -74,6 +97,36 @@ def test_the_architecture_is_readable_json(tmp_path):
     assert content["architecture"] == {"module": {"class": "Sequential", "children": [
         ["0", {"class": "Linear", "args": {"in_features": 4, "out_features": 2}}],
         ["1", {"class": "ReLU"}]]}, "tied": []}
+
+
+def test_a_model_cast_with_astype_comes_back_in_its_dtype(tmp_path):
+    model = convolutional().astype(np.float32)
+    nn.save(model, tmp_path / "m.safetensors")
+    rebuilt = nn.load_model(tmp_path / "m.safetensors")
+    assert {p.dtype for p in rebuilt.parameters()} == {np.dtype(np.float32)}
+    assert snapshot(rebuilt) == snapshot(model)
+
+
+def buffers(model):
+    return {name: (b.dtype, b.shape, b.tobytes()) for name, b in model.named_buffers()}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_running_statistics_come_back_with_the_model(tmp_path, dtype):
+    r = rng(4)
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3, rng=r), nn.BatchNorm2d(2), nn.Flatten(),
+        nn.BatchNorm1d(8, momentum=None, affine=False), nn.LayerNorm(8, eps=1e-3),
+        nn.BatchNorm1d(8, track_running_stats=False)).astype(dtype)
+    for _ in range(2):  # training steps move the running statistics and count the batches
+        model(Tensor(r.normal(size=(5, 1, 4, 4)).astype(dtype)))
+    nn.save(model, tmp_path / "m.safetensors")
+    rebuilt = nn.load_model(tmp_path / "m.safetensors")
+    assert buffers(rebuilt) == buffers(model) and snapshot(rebuilt) == snapshot(model)
+    assert int(rebuilt[1].num_batches_tracked) == 2 and rebuilt[1].running_mean.dtype == dtype
+    assert rebuilt[3].momentum is None and rebuilt[5].running_mean is None
+    x = Tensor(r.normal(size=(3, 1, 4, 4)).astype(dtype))
+    np.testing.assert_array_equal(rebuilt.eval()(x).data, model.eval()(x).data)
 
 
 def test_weights_converted_after_construction_keep_their_dtype(tmp_path):

@@ -120,6 +120,8 @@ def test_moduledict_rejects_non_modules_before_adding_any():
     heads = nn.ModuleDict()
     with pytest.raises(TypeError, match="'y' is int"):
         heads.update({"x": nn.ReLU(), "y": 1})
+    with pytest.raises(KeyError, match="'a.b'"):
+        heads.update({"x": nn.ReLU(), "a.b": nn.ReLU()})
     assert len(heads) == 0
 
 

@@ -1,7 +1,9 @@
-"""nn.save and nn.load: nested structures in .npz and .safetensors, bit for bit, atomic, no pickle."""
+"""nn.save and nn.load: nested structures in .npz and .safetensors, atomic writes, no pickle."""
+import inspect
 import json
 import os
 import pickle
+import sys
 import zipfile
 from collections import OrderedDict
 
@@ -379,6 +381,16 @@ def test_a_tampered_header_is_refused(tmp_path, fmt, tree, words):
 def test_a_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         nn.load(tmp_path / "nothing.npz")
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        nn.save({"a": 1}, tmp_path / "missing" / "a.npz")
+
+
+def test_a_dtype_numpy_lacks_is_a_valueerror(tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+    save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, tmp_path / "bf16.safetensors")
+    with pytest.raises(ValueError, match="bfloat16"):
+        nn.load(tmp_path / "bf16.safetensors")
 
 
 # ---- loading a bad file into a model changes nothing ------------------------------------------
@@ -405,3 +417,104 @@ def test_a_bad_file_leaves_the_model_exactly_as_it_was(tmp_path, edit, error, wo
         with pytest.raises(error, match=words):
             model.load_state_dict(nn.load(path), strict=strict)
         assert snapshot(model) == before
+
+
+# ---- a checkpoint resumes training bit for bit -------------------------------------------------
+def optimizer_and_scheduler(name):
+    """Build the named pair for a model, or skip if this checkout's nn.optim lacks it."""
+    optim = nn.optim
+    schedulers = optim.lr_scheduler
+    pairs = {
+        "Adam, StepLR": ("Adam", dict(lr=0.01), "StepLR", dict(step_size=3, gamma=0.5)),
+        "SGD nesterov, CosineAnnealingLR": ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True),
+                                            "CosineAnnealingLR", dict(T_max=10)),
+        "RMSprop, ExponentialLR": ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True),
+                                   "ExponentialLR", dict(gamma=0.9)),
+        "Adam amsgrad, OneCycleLR": ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=1e-3),
+                                     "OneCycleLR", dict(max_lr=0.05, total_steps=30)),
+        "Adagrad, ReduceLROnPlateau": ("Adagrad", dict(lr=0.1), "ReduceLROnPlateau",
+                                       dict(factor=0.5, patience=0)),
+    }
+    optimizer, options, scheduler, settings = pairs[name]
+
+    for owner, name, names in ((optim, optimizer, options), (schedulers, scheduler, settings)):
+        cls = getattr(owner, name, None)
+        if cls is None or not set(names) <= set(inspect.signature(cls).parameters):
+            pytest.skip(f"this checkout's nn.optim has no {name}({', '.join(names)})")
+
+    def build(model):
+        opt = getattr(optim, optimizer)(model.parameters(), **options)
+        return opt, getattr(schedulers, scheduler)(opt, **settings)
+    return build
+
+
+RESUMES = ["Adam, StepLR", "SGD nesterov, CosineAnnealingLR", "RMSprop, ExponentialLR",
+           "Adam amsgrad, OneCycleLR", "Adagrad, ReduceLROnPlateau"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("pair", RESUMES)
+def test_a_checkpoint_through_a_file_resumes_training_bit_for_bit(tmp_path, fmt, pair):
+    from nn import functional as F
+    data = np.random.default_rng(5)
+    X, y = data.standard_normal((24, 4)), data.integers(0, 3, 24)
+    build = optimizer_and_scheduler(pair)
+
+    def epoch(model, opt, scheduler, seed):
+        for batch in np.array_split(np.random.default_rng(seed).permutation(len(X)), 3):
+            loss = F.cross_entropy(model(Tensor(X[batch])), y[batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if type(scheduler).__name__ == "ReduceLROnPlateau":
+                scheduler.step(float(loss.data))
+            else:
+                scheduler.step()
+
+    model = mlp(0)
+    opt, scheduler = build(model)
+    for seed in range(3):
+        epoch(model, opt, scheduler, seed)
+    path = tmp_path / f"checkpoint.{fmt}"
+    nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+             "scheduler": scheduler.state_dict(), "epoch": 3}, path)
+    for seed in range(3, 6):
+        epoch(model, opt, scheduler, seed)
+
+    checkpoint = nn.load(path)
+    resumed = mlp(1)  # other weights, all overwritten by the checkpoint
+    opt2, scheduler2 = build(resumed)
+    resumed.load_state_dict(checkpoint["model"])
+    opt2.load_state_dict(checkpoint["optimizer"])
+    scheduler2.load_state_dict(checkpoint["scheduler"])
+    assert type(checkpoint["epoch"]) is int
+    for seed in range(checkpoint["epoch"], 6):
+        epoch(resumed, opt2, scheduler2, seed)
+    assert snapshot(resumed) == snapshot(model)
+    assert_same(opt2.state_dict(), opt.state_dict())
+    assert_same(scheduler2.state_dict(), scheduler.state_dict())
+
+
+def test_a_bad_buffer_in_a_file_leaves_weights_and_buffers_as_they_were(tmp_path):
+    def model(seed):
+        built = nn.Sequential(nn.Linear(3, 4, rng=seed), nn.BatchNorm1d(4))
+        built(Tensor(np.random.default_rng(seed).normal(size=(6, 3))))  # running stats move
+        return built
+
+    state = model(1).state_dict()
+    state["1.running_var"] = np.ones(5)  # the last entry is the bad one
+    nn.save(state, tmp_path / "bad.safetensors")
+    target = model(0)
+    before = (snapshot(target), {n: b.tobytes() for n, b in target.named_buffers()})
+    with pytest.raises(ValueError, match=r"1\.running_var.*\(5,\).*\(4,\)"):
+        target.load_state_dict(nn.load(tmp_path / "bad.safetensors"))
+    assert (snapshot(target), {n: b.tobytes() for n, b in target.named_buffers()}) == before
+
+
+def test_without_the_safetensors_package_the_error_names_the_extra(tmp_path, monkeypatch):
+    for name in ("safetensors", "safetensors.numpy"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
+    with pytest.raises(ImportError, match=r"npgrad\[safetensors\]"):
+        nn.save({"a": np.ones(1)}, tmp_path / "a.safetensors")
+    nn.save({"a": np.ones(1)}, tmp_path / "a.npz")  # .npz needs numpy only
+    assert os.listdir(tmp_path) == ["a.npz"]
