@@ -55,6 +55,8 @@ OPTIMIZER_FLAGS = {"sgd": ("momentum", "weight_decay"), "momentum": ("momentum",
                    "adamw": ("weight_decay",)}
 MODEL_FLAGS = {"mlp": ("hidden", "activation"), "cnn": ("channels", "shift")}
 ARCHITECTURE_FLAGS = ("model", "hidden", "activation", "channels", "dropout", "dtype")
+TRAINING_FLAGS = ("optimizer", "lr", "momentum", "weight_decay", "schedule", "shift", "epochs",
+                  "batch_size")
 SCHEDULES = ("none", "step", "cosine", "onecycle")
 PLOT_FORMATS = ("png", "svg", "pdf")
 
@@ -113,7 +115,7 @@ def build_parser():
     model.add_argument("--dtype", choices=("float32", "float64"),
                        help="parameter and data dtype (default: float32)")
     train = parser.add_argument_group("training (defaults depend on --optimizer; see below)")
-    train.add_argument("--optimizer", choices=list(OPTIMIZER_DEFAULTS), default="adam",
+    train.add_argument("--optimizer", choices=list(OPTIMIZER_DEFAULTS),
                        help="sgd, SGD with momentum, rmsprop, adam or adamw (default: adam)")
     train.add_argument("--lr", type=positive_float,
                        help="learning rate (the peak one of the onecycle schedule)")
@@ -154,11 +156,12 @@ def parse_args(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.load:
-        given = ["--" + dest.replace("_", "-") for dest in ARCHITECTURE_FLAGS
+        given = ["--" + dest.replace("_", "-") for dest in ARCHITECTURE_FLAGS + TRAINING_FLAGS
                  if getattr(args, dest) is not None]
         if given:
-            parser.error(f"--load rebuilds the architecture saved in {args.load}; leave out "
-                         f"{', '.join(given)}")
+            parser.error(f"--load rebuilds the model saved in {args.load} and evaluates it; "
+                         f"leave out {', '.join(given)}")
+    args.optimizer = args.optimizer or "adam"
     args.model = args.model or "mlp"
     args.dtype = args.dtype or "float32"
     cli.reject_inapplicable(parser, args, "optimizer", OPTIMIZER_FLAGS)

@@ -185,6 +185,7 @@ BAD_FLAGS = [
     ["--weight-decay", "-1"], ["--schedule", "linear"], ["--dtype", "float16"],
     ["--seed", "-3"], ["--load", "m.npz", "--save", "n.npz"],
     ["--load", "m.npz", "--hidden", "9"], ["--load", "m.npz", "--model", "cnn"],
+    ["--load", "m.npz", "--epochs", "3"], ["--load", "m.npz", "--optimizer", "sgd"],
     ["--optimizer", "adam", "--momentum", "0.9"], ["--optimizer", "adamw", "--momentum", "0.5"],
     ["--model", "cnn", "--hidden", "16"], ["--model", "mlp", "--channels", "8", "16"],
     ["--schedule", "onecycle", "--compare"], ["--plot", "p.jpg"], ["--plot", "p"],
