@@ -44,7 +44,7 @@ def test_loss_and_every_gradient_match_npgrads_autograd():
 
 def test_col2im_is_the_adjoint_of_im2col():
     rng = np.random.default_rng(1)
-    x = rng.normal(size=(2, 3, 5, 4))
+    x = rng.normal(size=(2, 5, 4, 3))  # (N, H, W, C)
     cols = rng.normal(size=numpy_cnn.im2col(x).shape)
     # <im2col(x), cols> == <x, col2im(cols)> for every x and cols
     assert np.sum(numpy_cnn.im2col(x) * cols) == pytest.approx(
@@ -52,7 +52,7 @@ def test_col2im_is_the_adjoint_of_im2col():
 
 
 def test_maxpool_ties_share_the_gradient_evenly():
-    x = np.zeros((1, 1, 2, 2))
-    x[0, 0, 0, 0] = x[0, 0, 1, 1] = 1.0
+    x = np.zeros((1, 2, 2, 1))  # (N, H, W, C)
+    x[0, 0, 0, 0] = x[0, 1, 1, 0] = 1.0
     dx = numpy_cnn.maxpool_backward(np.ones((1, 1, 1, 1)), x, numpy_cnn.maxpool_forward(x))
-    np.testing.assert_array_equal(dx[0, 0], [[0.5, 0.0], [0.0, 0.5]])
+    np.testing.assert_array_equal(dx[0, :, :, 0], [[0.5, 0.0], [0.0, 0.5]])
