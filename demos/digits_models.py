@@ -120,8 +120,9 @@ def describe(args):
                       f", weight decay {args.weight_decay:g}" if args.weight_decay else "",
                       f", {args.schedule} schedule" if args.schedule != "none" else "",
                       f", shifts of up to {args.shift} px" if args.shift else ""])
-    return (f"{net}, {args.optimizer} lr {args.lr:g}{extras}, {args.epochs} epoch{'s' * (args.epochs != 1)} "
-            f"of batches of {args.batch_size}, {args.dtype}, seed {args.seed}")
+    epochs = f"{args.epochs} epoch{'s' * (args.epochs != 1)}"
+    return (f"{net}, {args.optimizer} lr {args.lr:g}{extras}, {epochs} of batches of "
+            f"{args.batch_size}, {args.dtype}, seed {args.seed}")
 
 
 def describe_model(args):
