@@ -90,9 +90,9 @@ def _defaults_help():
             for name, d in OPTIMIZER_DEFAULTS.items()]
     cnn = ", ".join(f"{name} {lr:g}" for name, lr in CNN_LR.items())
     return ("defaults of --lr, --epochs, --batch-size, --momentum, --weight-decay per optimizer:\n"
-            + "\n".join(rows) + f"\n--model cnn: {CNN_DEFAULTS['epochs']} epochs of batches of "
-            f"{CNN_DEFAULTS['batch_size']}, onecycle schedule, --shift 1, dropout "
-            f"{CNN_DEFAULTS['dropout']}, peak lr {cnn}")
+            + "\n".join(rows) + f"\n--model cnn changes them to {CNN_DEFAULTS['epochs']} epochs of "
+            f"batches of {CNN_DEFAULTS['batch_size']}, a onecycle schedule,\n--shift "
+            f"{CNN_DEFAULTS['shift']} and dropout {CNN_DEFAULTS['dropout']}; its peak lr:\n  {cnn}")
 
 
 def build_parser():
@@ -111,7 +111,8 @@ def build_parser():
     model.add_argument("--channels", type=positive_int, nargs=2, metavar=("C1", "C2"),
                        help="cnn: channels of its two conv layers (default: 32 64)")
     model.add_argument("--dropout", type=unit_float,
-                       help="dropout before the last layer (default: 0 for mlp, 0.25 for cnn)")
+                       help="dropout before the last layer (default: 0 for mlp, "
+                       f"{CNN_DEFAULTS['dropout']} for cnn)")
     model.add_argument("--dtype", choices=("float32", "float64"),
                        help="parameter and data dtype (default: float32)")
     train = parser.add_argument_group("training (defaults depend on --optimizer; see below)")
@@ -145,8 +146,9 @@ def build_parser():
                         help="evaluate a model saved by --save on the test split of --seed "
                         "instead of training; its architecture comes from the file")
     output.add_argument("--compare", action="store_true",
-                        help="also train scikit-learn's MLPClassifier (mlp) or the MLP (cnn) and "
-                        "a hand-written numpy network on the same split and budget")
+                        help="also train, on the same split: scikit-learn's MLPClassifier and a "
+                        "hand-written numpy network with the same budget (mlp), or the default "
+                        "MLP (cnn)")
     return parser
 
 
