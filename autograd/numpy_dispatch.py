@@ -15,6 +15,9 @@ DIFFERENTIABLE = {getattr(np, name): function for name, function in ops.PUBLIC.i
                   if callable(getattr(np, name, None))}
 # ... and NumPy's other spellings of the same functions
 DIFFERENTIABLE.update({np.true_divide: ops.div, np.round: ops.round})
+# np.linalg's functions, which the top namespace does not hold
+DIFFERENTIABLE.update({getattr(np.linalg, name): getattr(ops._linalg, name)
+                       for name in ("norm", "inv", "det", "slogdet", "solve")})
 
 # functions of shapes, values or truth that return NumPy's own result
 NON_DIFFERENTIABLE = {
