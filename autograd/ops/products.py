@@ -28,11 +28,11 @@ def tensordot(a, b, axes=2):
     else:
         try:
             axes_a, axes_b = axes
-        except (TypeError, ValueError):
+            axes_a = normalize_axis_tuple(axes_a, a.ndim, "tensordot axes of a")
+            axes_b = normalize_axis_tuple(axes_b, b.ndim, "tensordot axes of b")
+        except TypeError:
             raise TypeError(f"tensordot: axes must be an int or a pair of axis sequences, "
                             f"got {axes!r}") from None
-        axes_a = normalize_axis_tuple(axes_a, a.ndim, "tensordot axes of a")
-        axes_b = normalize_axis_tuple(axes_b, b.ndim, "tensordot axes of b")
     summed_a = [a.shape[i] for i in axes_a]
     if len(axes_a) != len(axes_b) or summed_a != [b.shape[i] for i in axes_b]:
         raise ValueError(f"tensordot: the axes {axes_a} of a (shape {a.shape}) and {axes_b} of "
