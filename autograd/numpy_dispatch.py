@@ -29,6 +29,8 @@ NON_DIFFERENTIABLE = {
     np.shares_memory, np.can_cast, np.min_scalar_type, np.sort, np.copyto,
 }
 NON_DIFFERENTIABLE.discard(np.copyto)  # writes into its first argument: refused below
+for _numpy_result in NON_DIFFERENTIABLE:  # e.g. np.argmax(t) returns NumPy's own result
+    DIFFERENTIABLE.pop(_numpy_result, None)
 # ufuncs whose results are bool or integer: computed on the arrays, as Tensors that need no grad
 CONSTANT_UFUNCS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
                    np.not_equal, np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
@@ -74,7 +76,7 @@ def function(func, args, kwargs):
     if func in NON_DIFFERENTIABLE:
         return func(*_raw_all(args), **_raw_all(kwargs))
     raise TypeError(
-        f"np.{func.__name__} is not supported on Tensors: it would drop the gradient. Use "
+        f"{_qualified(func)} is not supported on Tensors: it would drop the gradient. Use "
         f"np.asarray(t) or t.numpy() to leave the graph explicitly, or autograd's ops")
 
 
@@ -93,3 +95,12 @@ def _raw_all(x):
     if isinstance(x, dict):
         return {k: _raw_all(v) for k, v in x.items()}
     return x
+
+
+def _qualified(func):
+    """``np.fft.fft`` rather than ``fft``, as the user wrote it."""
+    module = (getattr(func, "__module__", None) or "numpy").replace("numpy", "np", 1)
+    if module in ("np.core.multiarray", "np._core.multiarray", "np.core.fromnumeric",
+                  "np._core.fromnumeric") or module.startswith(("np._core", "np.core", "np.lib")):
+        module = "np"
+    return f"{module}.{func.__name__}"

@@ -59,8 +59,15 @@ class Untake(Op):
 
 
 def getitem(x, index):
-    """x[index]: ints, slices, None, Ellipsis, integer arrays and boolean masks."""
+    """x[index]: ints, slices, None, Ellipsis, integer arrays and boolean masks.
+
+    As in PyTorch, a basic index gives a view of x's memory, even one selecting one element.
+    """
     index = normalize_index(index)
+    if isinstance(index, (int, np.integer)):
+        index = (index, Ellipsis)  # x[0, ...] is a 0-d view where x[0] would be a copy
+    elif type(index) is tuple and index and all(isinstance(i, (int, np.integer)) for i in index):
+        index = index + (Ellipsis,)
     try:
         return apply(GetItem(index), x)
     except IndexError as error:

@@ -36,6 +36,7 @@ class MatMul(Op):
 
 
 def matmul(x, y):
+    """The matrix product with np.matmul's semantics (1-D, 2-D, batched with broadcasting)."""
     try:
         return apply(MatMul(), x, y)
     except ValueError:

@@ -20,7 +20,7 @@ def normalize_axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if ndim == 0 and all(a in (0, -1) for a in axes) and len(axes) <= 1:
+    if ndim == 0 and builtins.all(a in (0, -1) for a in axes) and len(axes) <= 1:
         return ()
     normalized = []
     for a in axes:
@@ -124,7 +124,8 @@ class Prod(Reduction):
         # of a slice, and 0 everywhere else in a slice holding a zero
         count = zero.sum(axis=self.axes, keepdims=True)
         nonzero = where(zero, 1, x)
-        others = prod(nonzero, self.axes, keepdims=True)
+        others = (apply(Prod(self.axes, True), nonzero) if isinstance(nonzero, Tensor)
+                  else np.prod(nonzero, axis=self.axes, keepdims=True))
         return g * where(zero, where(count == 1, others, 0),
                          where(count == 0, others / nonzero, 0))
 
@@ -143,9 +144,7 @@ def sum(x, axis=None, keepdims=False):
 
 def prod(x, axis=None, keepdims=False):
     """Π x over ``axis``; the gradient is exact where the input holds zeros."""
-    if isinstance(x, (Tensor, np.ndarray)):
-        return _reduce(Prod, x, axis, keepdims)
-    return np.prod(x, axis=axis, keepdims=keepdims)  # the rule's numpy path
+    return _reduce(Prod, x, axis, keepdims)
 
 
 def _extreme(op_class, what, x, axis, keepdims):
