@@ -73,7 +73,7 @@ class Solve(Op):
     def backward(self, g, a, b):
         need_a, need_b = self.needs_input_grad
         x = self.output(g)
-        if np.ndim(value(b)) == 1:  # one vector: solve it as a one-column matrix
+        if np.ndim(value(x)) == np.ndim(value(a)) - 1:  # b was a vector: a one-column matrix
             gb = np.linalg.solve(matrix_transpose(a), g[..., None])[..., 0]
             ga = -(gb[..., :, None] * x[..., None, :]) if need_a else None
         else:
@@ -143,6 +143,8 @@ def solve(a, b):
         b = b.astype(np.float64)
     try:
         return apply(Solve(), a, b)
+    except np.linalg.LinAlgError:
+        raise
     except ValueError as error:
         raise ValueError(f"linalg.solve: shapes {a.shape} and {b.shape}: {error}") from None
 

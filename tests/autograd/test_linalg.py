@@ -103,6 +103,8 @@ ERRORS = {
     "three axes": (lambda: linalg.norm(X, 2, axis=(0, 1, 2)), ValueError, "one axis"),
     "ord with 3-D and no axis": (lambda: linalg.norm(X, 2), ValueError, "1-D or 2-D"),
     "singular": (lambda: linalg.inv(np.zeros((2, 2))), np.linalg.LinAlgError, "Singular"),
+    "solve singular": (lambda: linalg.solve(np.zeros((2, 2)), np.ones(2)), np.linalg.LinAlgError,
+                       "Singular"),
 }
 
 
