@@ -34,7 +34,10 @@ class Einsum(Op):
         self.spare = [c for c in LETTERS if c not in used]  # fresh letters for the rules
 
     def forward(self, *xs):
-        return np.einsum(",".join(self.terms) + "->" + self.output, *xs, optimize=self.optimize)
+        out = np.einsum(",".join(self.terms) + "->" + self.output, *xs, optimize=self.optimize)
+        # NumPy returns a view of the input for pure rearrangements ('ij->ji', 'ii->i'); an
+        # in-place write into the result must not reach the input behind the graph's back
+        return out.copy() if getattr(out, "base", None) is not None else out
 
     def backward(self, g, *xs):
         return tuple(self._gradient(k, g, xs) if needed else None

@@ -131,3 +131,10 @@ def test_values_and_gradients_match_torch(label):
     (tout * torch.tensor(weights)).sum().backward()
     for x, tx in zip(ours, theirs):
         np.testing.assert_allclose(x.grad, tx.grad.numpy(), atol=1e-12)
+
+
+def test_a_rearranging_einsum_does_not_share_memory_with_its_input():
+    x = Tensor(S.copy())
+    for subscripts in ("ij->ji", "ii->i"):
+        out = ag.einsum(subscripts, x)
+        assert not np.shares_memory(out.data, x.data)
