@@ -33,7 +33,7 @@ class Inv(Op):
 
 
 class Det(Op):
-    """det(A);  dA = g det(A) inv(A)ᵀ."""
+    """det(A);  dA = g det(A) inv(A)ᵀ (= g times A's cofactors, used where A is singular)."""
     __slots__ = ()
     name = "det"
     saves_output = True
@@ -43,7 +43,23 @@ class Det(Op):
         return self.saved
 
     def backward(self, g, a):
-        return (g * self.output(g))[..., None, None] * matrix_transpose(np.linalg.inv(a))
+        scale = (g * self.output(g))[..., None, None]
+        if isinstance(a, Tensor):  # differentiated again: where A is invertible
+            return scale * matrix_transpose(np.linalg.inv(a))
+        try:
+            return scale * matrix_transpose(np.linalg.inv(a))
+        except np.linalg.LinAlgError:
+            return g[..., None, None] * cofactors(a)
+
+
+def cofactors(a):
+    """The cofactor matrices of square ``a``, singular or not: with A = U S Vh, they are
+    det(U) det(Vh) U diag(prod of the other singular values) Vh."""
+    u, s, vh = np.linalg.svd(a)
+    k = s.shape[-1]
+    others = np.prod(np.where(np.eye(k, dtype=bool), 1.0, s[..., None, :]), axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (u * others[..., None, :]) @ vh
 
 
 class Slogdet(Op):

@@ -172,3 +172,15 @@ def test_second_derivatives_match_torch():
         (tg,) = torch.autograd.grad(call(torch, ta), [ta], create_graph=True)
         (thv,) = torch.autograd.grad((tg * torch.tensor(vector)).sum(), [ta])
         np.testing.assert_allclose(hv.data, thv.numpy(), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("rank", [0, 1, 2])
+def test_det_of_a_singular_matrix_has_the_cofactors_as_gradient(rank):
+    torch = pytest.importorskip("torch")
+    a = rng.normal(size=(3, rank)) @ rng.normal(size=(rank, 3))
+    x, tx = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    linalg.det(x).backward()
+    torch.linalg.det(tx).backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), atol=1e-10)
+    if rank == 2:  # the cofactors of a rank n-1 matrix are not zero
+        assert np.abs(x.grad).max() > 1e-3
