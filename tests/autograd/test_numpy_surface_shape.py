@@ -15,6 +15,7 @@ V = rng.normal(size=4)
 F32 = rng.normal(size=(3, 4)).astype(np.float32)
 EMPTY = np.zeros((0, 3))
 INTS = np.arange(12).reshape(3, 4)
+W, W3 = rng.normal(size=(4, 2)), rng.normal(size=(4, 2, 5))
 
 # label -> (call(namespace, *operands), operands, method(tensor, *others) or None)
 ROWS = {
@@ -227,6 +228,25 @@ TORCH_ROWS = {
     "take_along_axis": (lambda x: ag.take_along_axis(x, np.array([[[3, 3, 0]]]), 2),
                         lambda t, x: t.take_along_dim(x, t.tensor([[[3, 3, 0]]]), 2)),
     "moveaxis": (lambda x: ag.moveaxis(x, 0, -1), lambda t, x: t.movedim(x, 0, -1)),
+    "swapaxes": (lambda x: ag.swapaxes(x, 0, 2), lambda t, x: t.swapaxes(x, 0, 2)),
+    "ravel": (lambda x: ag.ravel(x), lambda t, x: t.ravel(x)),
+    "split": (lambda x: ag.concatenate([p * (i + 1) for i, p in enumerate(
+                  ag.split(x, [1, 3], axis=2))], axis=2),
+              lambda t, x: t.cat([p * (i + 1) for i, p in enumerate(
+                  t.tensor_split(x, [1, 3], dim=2))], 2)),
+    "triu": (lambda x: ag.triu(x, 1), lambda t, x: t.triu(x, 1)),
+    "diag of a matrix": (lambda x: ag.diag(x[0], 1), lambda t, x: t.diag(x[0], 1)),
+    "diag of a vector": (lambda x: ag.diag(x[0, 0], -1), lambda t, x: t.diag(x[0, 0], -1)),
+    "trace": (lambda x: ag.trace(x[1]), lambda t, x: t.trace(x[1])),
+    "pad constant": (lambda x: ag.pad(x, ((0, 0), (0, 1), (1, 2)), constant_values=3.0),
+                     lambda t, x: t.nn.functional.pad(x, (1, 2, 0, 1), value=3.0)),
+    "concatenate": (lambda x: ag.concatenate([x, x * 2], axis=1),
+                    lambda t, x: t.cat([x, x * 2], 1)),
+    "dot": (lambda x: ag.dot(x, W), lambda t, x: t.matmul(x, t.tensor(W))),
+    "tensordot": (lambda x: ag.tensordot(x, W3, ([0, 2], [1, 0])),
+                  lambda t, x: t.tensordot(x, t.tensor(W3), ([0, 2], [1, 0]))),
+    "inner": (lambda x: ag.inner(x, W.T), lambda t, x: t.inner(x, t.tensor(W.T))),
+    "outer": (lambda x: ag.outer(x[0, 0], x[1, 1]), lambda t, x: t.outer(x[0, 0], x[1, 1])),
 }
 
 
