@@ -12,7 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .base import Op, apply
-from .helpers import matrix_transpose as mT
+from .helpers import matrix_transpose as mT, value
 
 
 def factors(a):
@@ -25,12 +25,8 @@ def factors(a):
 def _skew_over_gaps(x, s):
     """skew(x) / E (skew(x) is 0 on the diagonal, where E is 1)."""
     squares = s * s
-    k = np.shape(value_of(s))[-1]
+    k = np.shape(value(s))[-1]
     return (x - mT(x)) / (squares[..., None, :] - squares[..., :, None] + np.eye(k))
-
-
-def value_of(x):
-    return x.data if isinstance(x, Tensor) else x
 
 
 class SvdFactor(Op):
@@ -50,7 +46,7 @@ class SvdFactor(Op):
         v = mT(vh)
         if self.which == 1:
             return (u * g[..., None, :]) @ vh
-        m, n = np.shape(value_of(a))[-2:]
+        m, n = np.shape(value(a))[-2:]
         if self.which == 0:
             inner = _skew_over_gaps(mT(u) @ g, s) * s[..., None, :]
             out = u @ inner @ vh

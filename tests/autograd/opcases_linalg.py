@@ -122,7 +122,8 @@ def norm_case(data):
         if not batch and data.draw(st.booleans(), label="axis None"):
             axis = None
         if ord_ in (2, -2, "nuc"):
-            values = np.moveaxis(separated(data, batch + (m, n)), (-2, -1), (position, position + 1))
+            values = np.moveaxis(separated(data, batch + (m, n)), (-2, -1),
+                                 (position, position + 1))
             if axis is not None and axis[0] > axis[1] % len(shape):
                 values = np.swapaxes(values, position, position + 1)
         elif ord_ in (None, "fro"):

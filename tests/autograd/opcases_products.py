@@ -2,7 +2,6 @@
 einsum over random subscripts (every form: explicit and implicit output, ``...``, repeated
 letters within an operand, letters summed in one operand only, one to three operands, the
 sublist form)."""
-import numpy as np
 from hypothesis import strategies as st
 
 import autograd as ag
