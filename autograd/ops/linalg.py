@@ -205,7 +205,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
                 (x.data != 0).sum(axis=axes, keepdims=keepdims).astype(x.dtype)), None)
         if ord == 1:
             return r.sum(absolute(x), axes, keepdims)
-        return r.sum(absolute(x) ** ord, axes, keepdims) ** (1.0 / ord)
+        total = r.sum(absolute(x) ** ord, axes, keepdims)
+        # the root has an infinite slope at 0: route no gradient there (0, as for the 2-norm)
+        zero = total.data == 0
+        return where(zero, 0.0, where(zero, 1.0, total) ** (1.0 / ord))
     if len(axes) != 2:
         raise ValueError(f"linalg.norm: axis={axis!r} names {len(axes)} axes; a norm is over "
                          f"one axis (vector) or two (matrix)")

@@ -184,3 +184,11 @@ def test_det_of_a_singular_matrix_has_the_cofactors_as_gradient(rank):
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), atol=1e-10)
     if rank == 2:  # the cofactors of a rank n-1 matrix are not zero
         assert np.abs(x.grad).max() > 1e-3
+
+
+@pytest.mark.parametrize("ord_", [1, 3, np.inf])
+def test_other_vector_norms_at_zero_have_gradient_zero(ord_):
+    x = Tensor(np.array([[0.0, 0.0], [3.0, -4.0]]), requires_grad=True)
+    linalg.norm(x, ord_, axis=1).sum().backward()
+    assert np.isfinite(x.grad).all()
+    np.testing.assert_array_equal(x.grad[0], [0.0, 0.0])
