@@ -3,7 +3,7 @@
 ``windows(x)`` of an array of shape (..., H, W) is a read-only strided view of shape
 (..., OH, OW, kh, kw): window (i, j) is the (optionally padded) x[..., i*sh : i*sh + kh,
 j*sw : j*sw + kw]. Convolution is this view and one matrix product, pooling this view and a
-reduction over its last two axes. ``col2im`` adds every window back into its place, so it is
+max or a mean over each window. ``col2im`` adds every window back into its place, so it is
 the transpose (the vector-Jacobian product) of ``windows``, and each op's rule is the other op,
 which makes both differentiable to any order.
 """
@@ -24,7 +24,8 @@ def extract(x, kernel, stride, padding, pad_value):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     if ph or pw:
         *lead, height, width = x.shape
-        padded = np.full((*lead, height + 2 * ph, width + 2 * pw), pad_value, dtype=x.dtype)
+        padded = empty_in_layout_of(x, (*lead, height + 2 * ph, width + 2 * pw))
+        padded[...] = pad_value
         padded[..., ph:ph + height, pw:pw + width] = x
         x = padded
     *lead, height, width = x.shape
@@ -35,6 +36,28 @@ def extract(x, kernel, stride, padding, pad_value):
                       writeable=False)
 
 
+def memory_order(strides):
+    """The axes from outermost to innermost in memory (C order is 0, 1, 2, ...)."""
+    return sorted(range(len(strides)), key=lambda axis: -abs(strides[axis]))
+
+
+def empty_in_layout_of(a, shape):
+    """An empty array of ``shape`` (a's rank) whose axes lie in memory in the order a's do.
+
+    numpy's elementwise loops run several times faster between arrays of one memory layout;
+    images from ``conv2d`` are channels-last in memory, and their gradients should be too.
+    """
+    order = memory_order(a.strides)
+    return np.empty([shape[axis] for axis in order], dtype=a.dtype).transpose(np.argsort(order))
+
+
+def zeros_in_layout_of(a, shape):
+    """Zeros of ``shape`` laid out as ``empty_in_layout_of`` lays them."""
+    out = empty_in_layout_of(a, shape)
+    out[...] = 0
+    return out
+
+
 def scatter(cols, image_size, kernel, stride, padding):
     """Σ over windows of each window added at its place in zeros of shape (..., H, W).
 
@@ -43,7 +66,7 @@ def scatter(cols, image_size, kernel, stride, padding):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     height, width = image_size
     *lead, oh, ow, _, _ = cols.shape
-    out = np.zeros((*lead, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
+    out = zeros_in_layout_of(cols[..., 0, 0], (*lead, height + 2 * ph, width + 2 * pw))
     if (sh, sw) == (kh, kw):  # windows that tile without overlap: one strided copy
         *lead_strides, stride_h, stride_w = out.strides
         tiles = as_strided(out, (*lead, oh, kh, ow, kw), (*lead_strides, kh * stride_h,

@@ -7,7 +7,7 @@ those ops' rules, so every one is differentiable to any order.
 import numpy as np
 
 from autograd import Tensor
-from autograd.ops.windows import pair, window_arguments, windows
+from autograd.ops.windows import memory_order, pair, window_arguments, windows
 
 from .linear import linear
 
@@ -43,9 +43,17 @@ def conv2d(x, w, b=None, stride=1, padding=0):
                          f"{np.shape(b.data if isinstance(b, Tensor) else b)}")
     cols = windows(x, (kh, kw), stride, padding)  # (N, C, OH, OW, kh, kw), a view
     _, _, oh, ow, _, _ = cols.shape
-    # the im2col matrix (N OH OW, C kh kw): the only copy of the input
-    cols = cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, channels * kh * kw)
-    out = linear(cols, w.reshape(out_channels, -1).T, b)  # (N OH OW, O)
+    # The im2col matrix (N OH OW, C kh kw), the only copy of the input. Its columns follow the
+    # input's memory: channels last for channels-last images (conv2d's own outputs), so the
+    # copy reads runs of contiguous memory.
+    if x.data.strides[1] < x.data.strides[3] and channels > 1:
+        cols = cols.transpose(0, 2, 3, 4, 5, 1).reshape(n * oh * ow, kh * kw * channels)
+        weight = w.transpose(0, 2, 3, 1).reshape(out_channels, -1)
+    else:
+        cols = cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, channels * kh * kw)
+        weight = w.reshape(out_channels, -1)
+    out = linear(cols, weight.T, b)  # (N OH OW, O)
+    # (N, O, OH, OW), channels last in memory
     out = out.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
     return out.reshape(out.shape[1:]) if unbatched else out
 
@@ -60,6 +68,19 @@ def _pool_arguments(x, kernel_size, stride, padding, what):
     return kernel, stride, padding
 
 
+def _stacked_windows(x, kernel, stride, padding, pad_value=0.0):
+    """The windows of x (N, C, H, W) as (kh kw, N, C, OH, OW): one slab per window element.
+
+    A copy laid out as x is, so that the max or mean over axis 0 runs over whole slabs (numpy
+    reduces tiny axes that are innermost in memory ten times slower).
+    """
+    cols = windows(x, kernel, stride, padding, pad_value)  # (N, C, OH, OW, kh, kw), a view
+    order = memory_order(cols.data.strides[:4])
+    cols = cols.transpose(4, 5, *order)
+    cols = cols.reshape((kernel[0] * kernel[1],) + cols.shape[2:])  # the copy
+    return cols.transpose(0, *(1 + np.argsort(order)))
+
+
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """The maximum of each kh x kw window of x (N, C, H, W) or (C, H, W).
 
@@ -71,7 +92,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     # the lowest finite value, not -inf: the same maxima (no window is all padding), and
     # detect_anomaly sees no inf
     lowest = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    out = windows(x, kernel, stride, padding, lowest).max(axis=(-2, -1))
+    out = _stacked_windows(x, kernel, stride, padding, lowest).max(axis=0)
     return out.reshape(out.shape[1:]) if unbatched else out
 
 
@@ -83,6 +104,6 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     """
     x, unbatched = _image(x, "avg_pool2d")
     kernel, stride, padding = _pool_arguments(x, kernel_size, stride, padding, "avg_pool2d")
-    out = windows(x, kernel, stride, padding).mean(axis=(-2, -1))
+    out = _stacked_windows(x, kernel, stride, padding).mean(axis=0)
     return out.reshape(out.shape[1:]) if unbatched else out
 

@@ -29,6 +29,7 @@ class StepLR(LRScheduler):
         check_number(self.gamma, "gamma", low=0.0)
 
     def get_lr(self):
+        """The current rates, times ``gamma`` at each multiple of ``step_size``."""
         groups = self.optimizer.param_groups
         if self.last_epoch == 0 or self.last_epoch % self.step_size:
             return [group["lr"] for group in groups]
@@ -54,6 +55,7 @@ class MultiStepLR(LRScheduler):
         check_number(self.gamma, "gamma", low=0.0)
 
     def get_lr(self):
+        """The current rates, times ``gamma`` once per milestone at ``last_epoch``."""
         hits = self.milestones.count(self.last_epoch)
         groups = self.optimizer.param_groups
         if not hits:
@@ -76,6 +78,7 @@ class ExponentialLR(LRScheduler):
         check_number(self.gamma, "gamma", low=0.0)
 
     def get_lr(self):
+        """The current rates times ``gamma`` (unchanged at epoch 0)."""
         groups = self.optimizer.param_groups
         if self.last_epoch == 0:
             return [group["lr"] for group in groups]
@@ -102,6 +105,7 @@ class LinearLR(LRScheduler):
         self.total_iters = check_integer(self.total_iters, "total_iters")
 
     def get_lr(self):
+        """The current rates times this epoch's factor over the last epoch's."""
         groups = self.optimizer.param_groups
         t, start, end = self.last_epoch, self.start_factor, self.end_factor
         if t == 0:
@@ -130,6 +134,7 @@ class CosineAnnealingLR(LRScheduler):
         check_number(self.eta_min, "eta_min")
 
     def get_lr(self):
+        """The current rates moved along the cosine (the closed form when unchanged by hand)."""
         groups = self.optimizer.param_groups
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         if t == 0:

@@ -108,6 +108,7 @@ class OneCycleLR(LRScheduler):
                 (T - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
 
     def get_lr(self):
+        """The rates at step ``last_epoch``; with ``cycle_momentum`` also sets the momenta."""
         t = self.last_epoch
         if t > self.total_steps:
             raise ValueError(f"OneCycleLR was stepped {t} times, but its total_steps is "

@@ -17,7 +17,7 @@ class RMSprop(Optimizer):
     _required_state = ("step", "square_avg")
 
     def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0,
-                 centered=False, maximize=False):
+                 centered=False, *, maximize=False):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay,
                         centered=centered, maximize=maximize)
         super().__init__(params, defaults)

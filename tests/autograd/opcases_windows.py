@@ -25,17 +25,23 @@ def window_geometry(data, pooling=False):
     return lead, size, kernel, stride, padding
 
 
+def in_some_layout(data, array):
+    """``array`` with its axes laid out in memory in a drawn order (channels last, say)."""
+    order = data.draw(st.permutations(range(array.ndim)), label="memory order")
+    return np.ascontiguousarray(array.transpose(order)).transpose(np.argsort(order))
+
+
 def windows_case(data):
     lead, size, kernel, stride, padding = window_geometry(data)
     pad_value = data.draw(st.sampled_from([0.0, -1.5]), label="pad value")
-    x = leaf(data.draw(arrays(lead + size), label="x"))
+    x = leaf(in_some_layout(data, data.draw(arrays(lead + size), label="x")))
     return Case(lambda x: windows(x, kernel, stride, padding, pad_value), [x])
 
 
 def col2im_case(data):
     lead, size, kernel, stride, padding = window_geometry(data)
     out = tuple(output_size(n, k, s, p) for n, k, s, p in zip(size, kernel, stride, padding))
-    cols = leaf(data.draw(arrays(lead + out + kernel), label="windows"))
+    cols = leaf(in_some_layout(data, data.draw(arrays(lead + out + kernel), label="windows")))
     return Case(lambda cols: col2im(cols, size, kernel, stride, padding), [cols])
 
 

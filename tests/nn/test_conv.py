@@ -118,6 +118,31 @@ def test_dtype_is_kept(dtype):
     assert gx.dtype == dtype and gw.dtype == dtype
 
 
+def channels_last(array):
+    """The same (N, C, H, W) values, laid out in memory as (N, H, W, C), as conv2d outputs are."""
+    return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+def test_channels_last_inputs_give_the_same_numbers_and_gradients():
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(2, 3, 5, 6)), rng.normal(size=(4, 3, 3, 2)), rng.normal(size=4)
+    results = []
+    for layout in (np.ascontiguousarray, channels_last):
+        leaves = [leaf(layout(x)), leaf(w), leaf(b)]
+        out = F.max_pool2d(F.conv2d(*leaves, stride=(1, 2), padding=1), 2, stride=1)
+        results.append([out.data] + [g.data for g in grad((out * out).sum(), leaves)])
+    for contiguous, last in zip(*results):
+        np.testing.assert_allclose(last, contiguous, rtol=1e-12, atol=1e-12)
+    leaves = [leaf(channels_last(x)), leaf(w), leaf(b)]
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, 2, (0, 1)), leaves)
+    assert gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, 1, 1), leaves)
+
+
+def test_conv2d_outputs_are_channels_last_in_memory():
+    out = F.conv2d(Tensor(np.ones((2, 3, 4, 4))), Tensor(np.ones((5, 3, 3, 3))), padding=1)
+    assert out.data.strides[1] < out.data.strides[3]
+
+
 def test_an_empty_batch_convolves_to_an_empty_batch():
     x, w = leaf(np.zeros((0, 2, 5, 5))), leaf(np.ones((3, 2, 3, 3)))
     out = F.conv2d(x, w, padding=1)

@@ -276,3 +276,29 @@ def test_plateau_matches_torch(kwargs):
         assert mine.get_last_lr() == ref.get_last_lr(), f"step {step}"
         assert (mine.best, mine.num_bad_epochs, mine.cooldown_counter) == \
             (ref.best, ref.num_bad_epochs, ref.cooldown_counter)
+
+
+@pytest.mark.parametrize("first, second", [
+    (("LinearLR", dict(start_factor=0.1, total_iters=5)), ("CosineAnnealingLR", dict(T_max=20))),
+    (("MultiStepLR", dict(milestones=[4, 9])), ("ExponentialLR", dict(gamma=0.9))),
+    (("StepLR", dict(step_size=3, gamma=0.5)), ("LinearLR", dict(start_factor=0.5))),
+])
+def test_two_schedulers_on_one_optimizer_compose_like_torch(first, second):
+    torch = pytest.importorskip("torch")
+    import nn.optim
+
+    def build(module, param):
+        opt = module.optim.SGD([{"params": [param()]}, {"params": [param()], "lr": 0.3}], lr=0.1)
+        return opt, [getattr(module.optim.lr_scheduler, name)(opt, **kwargs)
+                     for name, kwargs in (first, second)]
+
+    ours, mine = build(nn, lambda: Tensor(np.zeros(1), requires_grad=True))
+    theirs, ref = build(torch, lambda: torch.zeros(1, requires_grad=True))
+    for step in range(25):
+        assert [g["lr"] for g in ours.param_groups] == [g["lr"] for g in theirs.param_groups], \
+            f"step {step}"
+        ours.step()
+        theirs.step()
+        for a, b in zip(mine, ref):
+            a.step()
+            b.step()
