@@ -5,7 +5,7 @@ gradient math lives there, the traversal in ``autograd.engine``.
 """
 import numpy as np
 
-from .grad_mode import _Mode
+from .grad_mode import is_grad_enabled
 from .versions import record_update
 
 _NUMBER_KINDS = "fiub"  # float, int, unsigned, bool
@@ -157,7 +157,7 @@ class Tensor:
 
     # ---- in-place operators -------------------------------------------------------------
     def _inplace(self, ufunc, op, other):
-        if _Mode.grad_enabled:
+        if is_grad_enabled():
             if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
                     f"a leaf tensor of shape {self.shape} that requires grad cannot be updated "

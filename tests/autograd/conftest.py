@@ -8,7 +8,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from autograd.grad_mode import _Mode
+from autograd.grad_mode import _thread
 
 settings.register_profile(
     "autograd-fast", max_examples=30, deadline=None,
@@ -26,9 +26,10 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def engine_modes_restored():
-    """Every test starts and ends with gradients recorded and anomaly detection off."""
-    assert _Mode.grad_enabled and not _Mode.detect_anomaly
+    """Every test starts and ends (in the main thread) with gradients recorded and anomaly
+    detection off."""
+    assert _thread.modes == (True, False)
     yield
-    leaked = (_Mode.grad_enabled, _Mode.detect_anomaly)
-    _Mode.grad_enabled, _Mode.detect_anomaly = True, False
+    leaked = _thread.modes
+    _thread.modes = (True, False)
     assert leaked == (True, False), "a test left gradient recording or anomaly detection changed"
