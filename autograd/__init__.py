@@ -2,12 +2,14 @@
 from .tensor import Tensor
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .engine import grad
-from .gradcheck import GradcheckError, gradcheck, numerical_gradient, rel_error
+from .gradcheck import (GradcheckError, gradcheck, gradgradcheck, numerical_gradient,
+                        rel_error)
 from .ops import concatenate, maximum, minimum, stack, where
 from .graphviz import to_dot
+from . import functional
 
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "gradcheck",
     "numerical_gradient", "rel_error", "GradcheckError", "concatenate", "stack", "where",
-    "maximum", "minimum", "detect_anomaly", "to_dot",
+    "maximum", "minimum", "detect_anomaly", "to_dot", "gradgradcheck", "functional",
 ]
