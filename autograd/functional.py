@@ -32,7 +32,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
         inputs = _prepare(inputs, create_graph)
         outputs_tuple, outputs = _call(func, inputs, "vjp", strict)
-        v = _vector(v, outputs, outputs_tuple, "vjp", "outputs", create_graph)
+        v = _vector(v, outputs, "vjp", "outputs", create_graph)
         products = _fill(_grad(outputs, inputs, v, create_graph), inputs, strict, create_graph,
                          "the output of the function is independent of input {i}")
     return _unpack(_finish(outputs, create_graph), outputs_tuple), \
@@ -49,7 +49,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _prepare(inputs, create_graph)
-        v = _vector(v, inputs, inputs_tuple, "jvp", "inputs", create_graph)
+        v = _vector(v, inputs, "jvp", "inputs", create_graph)
         outputs_tuple, outputs = _call(func, inputs, "jvp", strict)
         u = tuple(Tensor(np.zeros(out.shape, out.dtype), requires_grad=True) for out in outputs)
         transposed = _grad(outputs, inputs, u, create_graph=True)
@@ -193,7 +193,7 @@ def _call(func, inputs, name, strict):
     return was_tuple, outputs
 
 
-def _vector(v, like, like_tuple, name, what, create_graph):
+def _vector(v, like, name, what, create_graph):
     """``v`` as a tuple of Tensors of the shapes of ``like``; None only for one element."""
     if v is None:
         if len(like) != 1 or like[0].size != 1:
@@ -267,8 +267,6 @@ def _jacobian(outputs, inputs, create_graph, strict):
                     raise RuntimeError(f"the Jacobian of output {o} is independent of input "
                                        f"{i}: not allowed in strict mode with create_graph=True")
                 rows[i].append(g)
-        if strict and not out.requires_grad:
-            raise RuntimeError(f"output {o} of the function does not require grad")
         result.append(tuple(_assemble(r, out, t, create_graph) for r, t in zip(rows, inputs)))
     return tuple(result)
 
@@ -312,7 +310,7 @@ def _hessian_product(func, inputs, v, create_graph, strict, name):
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
         inputs = _prepare(inputs, create_graph)
-        v = _vector(v, inputs, inputs_tuple, name, "inputs", create_graph)
+        v = _vector(v, inputs, name, "inputs", create_graph)
         output = []
         gradient = _gradient(func, inputs, strict, name, output)
         if name == "vhp":
