@@ -1,9 +1,15 @@
 """The engine's switches: gradient recording and anomaly detection, each thread its own.
 
-Both modes live in one tuple per thread, ``_thread.modes == (grad_enabled, detect_anomaly)``,
-so the per-op hot path (``ops.base.apply``) reads the thread's state once. A thread starts
-with the class default, gradients recorded and no anomaly detection, whatever mode the thread
-that started it was in (as in PyTorch). The in-place update count stays process-wide.
+Both modes live in one tuple per thread, ``_thread.modes == (grad_enabled, detect_anomaly)``.
+A thread starts with the class default, ``_DEFAULT_MODES`` (gradients recorded, no anomaly
+detection), whatever mode the thread that started it was in (as in PyTorch).
+
+The per-op hot path (``ops.base.apply``) reads a thread-local attribute only while some
+thread is off the default: ``_Mode.threads_off_default`` counts those threads (a class
+attribute, the cheapest global to read), and a thread counts itself before it leaves the
+default, so a zero count always means the reading thread is on it. A thread that ends inside
+a ``no_grad()`` it never exited stays counted: ops elsewhere take the slower, still exact,
+path. The in-place update count is process-wide too.
 """
 import functools
 import inspect
@@ -11,17 +17,22 @@ import threading
 
 
 class _Mode:
-    """Process-wide state: a global count of in-place updates, stamped on nodes and tensors."""
-    inplace_updates = 0
+    """Process-wide state, read on every op."""
+    inplace_updates = 0  # a global count of in-place updates, stamped on nodes and tensors
+    threads_off_default = 0  # how many threads have modes other than _DEFAULT_MODES now
+
+
+_DEFAULT_MODES = (True, False)  # (grad_enabled, detect_anomaly)
+_GRAD, _ANOMALY = 0, 1  # positions in the modes
 
 
 class _ThreadModes(threading.local):
     """Per-thread modes; the class attribute is every new thread's starting value."""
-    modes = (True, False)  # (grad_enabled, detect_anomaly)
+    modes = _DEFAULT_MODES
 
 
 _thread = _ThreadModes()
-_GRAD, _ANOMALY = 0, 1  # positions in _thread.modes
+_count_lock = threading.Lock()
 
 
 def is_grad_enabled():
@@ -36,9 +47,20 @@ def is_anomaly_enabled():
 
 def _set(position, flag):
     """Set one of the calling thread's modes; returns the previous one."""
-    modes = _thread.modes
-    _thread.modes = (flag, modes[1]) if position == _GRAD else (modes[0], flag)
-    return modes[position]
+    previous = _thread.modes
+    modes = (flag, previous[1]) if position == _GRAD else (previous[0], flag)
+    leaving, returning = previous == _DEFAULT_MODES, modes == _DEFAULT_MODES
+    if leaving != returning:
+        with _count_lock:
+            _Mode.threads_off_default += 1 if leaving else -1
+    _thread.modes = modes
+    return previous[position]
+
+
+def _restore_defaults():
+    """Put the calling thread back on the default modes (for test fixtures)."""
+    _set(_GRAD, True)
+    _set(_ANOMALY, False)
 
 
 class _ModeSwitch:

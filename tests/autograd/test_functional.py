@@ -1,4 +1,4 @@
-"""autograd.functional against hand-derived Jacobians and Hessians, centred differences and torch."""
+"""autograd.functional against closed-form Jacobians and Hessians, centred differences, torch."""
 import numpy as np
 import pytest
 from hypothesis import given

@@ -48,7 +48,8 @@ def test_no_grad_in_one_thread_does_not_affect_another():
         with no_grad():
             inside.set()
             wait(checked)
-            seen["quiet"] = (is_grad_enabled(), (Tensor([1.0], requires_grad=True) * 2).requires_grad)
+            y = Tensor([1.0], requires_grad=True) * 2
+            seen["quiet"] = (is_grad_enabled(), y.requires_grad, _Mode.threads_off_default)
 
     def recording():
         wait(inside)
@@ -60,7 +61,7 @@ def test_no_grad_in_one_thread_does_not_affect_another():
         checked.set()
 
     run_threads(quiet, recording)
-    assert seen == {"quiet": (False, False), "recording": True}
+    assert seen == {"quiet": (False, False, 1), "recording": True}
     assert is_grad_enabled()
 
 
@@ -87,6 +88,7 @@ def test_overlapping_blocks_in_two_threads_restore_each_thread():
 
     run_threads(a, b)
     assert after == {"a": True, "b inside": False, "b": True}
+    assert _Mode.threads_off_default == 0
     assert is_grad_enabled()
 
 

@@ -1,4 +1,4 @@
-"""Networks trained in threads: each thread's grad mode is its own, so results equal sequential runs."""
+"""Networks trained in threads: each thread has its own grad mode; results equal sequential ones."""
 import sys
 import threading
 import warnings
