@@ -4,12 +4,12 @@ Both modes live in one tuple per thread, ``_thread.modes == (grad_enabled, detec
 A thread starts with the class default, ``_DEFAULT_MODES`` (gradients recorded, no anomaly
 detection), whatever mode the thread that started it was in (as in PyTorch).
 
-The per-op hot path (``ops.base.apply``) reads a thread-local attribute only while some
-thread is off the default: ``_Mode.threads_off_default`` counts those threads (a class
-attribute, the cheapest global to read), and a thread counts itself before it leaves the
-default, so a zero count always means the reading thread is on it. A thread that ends inside
-a ``no_grad()`` it never exited stays counted: ops elsewhere take the slower, still exact,
-path. The in-place update count is process-wide too.
+The per-op hot path (``ops.base.apply``) reads the thread-local attribute only while some
+thread is off the default: ``_off_default`` holds the idents of those threads. Each thread
+adds and discards only its own ident (set operations are atomic), adding it before it leaves
+the default, so an empty set always means the reading thread is on the default. A thread that
+ends inside a ``no_grad()`` it never exited stays in the set: ops elsewhere then take the
+slower, still exact, path. The in-place update count is process-wide.
 """
 import functools
 import inspect
@@ -19,7 +19,6 @@ import threading
 class _Mode:
     """Process-wide state, read on every op."""
     inplace_updates = 0  # a global count of in-place updates, stamped on nodes and tensors
-    threads_off_default = 0  # how many threads have modes other than _DEFAULT_MODES now
 
 
 _DEFAULT_MODES = (True, False)  # (grad_enabled, detect_anomaly)
@@ -32,7 +31,7 @@ class _ThreadModes(threading.local):
 
 
 _thread = _ThreadModes()
-_count_lock = threading.Lock()
+_off_default = set()  # idents of the threads whose modes are not the default (never rebound)
 
 
 def is_grad_enabled():
@@ -49,11 +48,12 @@ def _set(position, flag):
     """Set one of the calling thread's modes; returns the previous one."""
     previous = _thread.modes
     modes = (flag, previous[1]) if position == _GRAD else (previous[0], flag)
-    leaving, returning = previous == _DEFAULT_MODES, modes == _DEFAULT_MODES
-    if leaving != returning:
-        with _count_lock:
-            _Mode.threads_off_default += 1 if leaving else -1
-    _thread.modes = modes
+    if modes == _DEFAULT_MODES:
+        _thread.modes = _DEFAULT_MODES
+        _off_default.discard(threading.get_ident())
+    else:
+        _off_default.add(threading.get_ident())
+        _thread.modes = modes
     return previous[position]
 
 

@@ -16,7 +16,7 @@ A rule must never return one of its inputs, ``self.saved`` or the same fresh arr
 """
 import numpy as np
 
-from ..grad_mode import _DEFAULT_MODES, _Mode, _thread
+from ..grad_mode import _DEFAULT_MODES, _Mode, _off_default, _thread
 from ..tensor import Tensor
 
 REGISTRY = {}
@@ -96,7 +96,7 @@ def apply(op, *args):
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
     # this thread's modes; a thread-local read only while some thread is off the default
-    grad_enabled, anomaly = _thread.modes if _Mode.threads_off_default else _DEFAULT_MODES
+    grad_enabled, anomaly = _thread.modes if _off_default else _DEFAULT_MODES
     if anomaly:
         _check_forward(op, out, values)
     if grad_enabled and True in needs:

@@ -8,7 +8,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from autograd.grad_mode import _Mode, _restore_defaults, _thread
+from autograd.grad_mode import _off_default, _restore_defaults, _thread
 
 settings.register_profile(
     "autograd-fast", max_examples=30, deadline=None,
@@ -27,10 +27,10 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def engine_modes_restored():
     """Every test starts and ends with gradients recorded and anomaly detection off, in this
-    thread and (by the count of threads off the default) every other."""
-    assert _thread.modes == (True, False) and _Mode.threads_off_default == 0
+    thread and (by the set of threads off the default) every other."""
+    assert _thread.modes == (True, False) and len(_off_default) == 0
     yield
-    leaked = (_thread.modes, _Mode.threads_off_default)
+    leaked = (_thread.modes, len(_off_default))
     _restore_defaults()
     assert leaked == ((True, False), 0), \
         "a test left gradient recording or anomaly detection changed"
