@@ -9,11 +9,11 @@ from .ops import PUBLIC as _PUBLIC
 from .creation import *  # noqa: F401,F403
 from . import creation as _creation
 from .graphviz import to_dot
-from . import functional
+from . import functional, linalg
 
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "gradcheck",
     "numerical_gradient", "rel_error", "GradcheckError", "concatenate", "stack", "where",
-    "maximum", "minimum", "detect_anomaly", "to_dot", "gradgradcheck", "functional",
+    "maximum", "minimum", "detect_anomaly", "to_dot", "linalg", "gradgradcheck", "functional",
 ] + sorted(set(_PUBLIC) - {"maximum", "minimum", "concatenate", "stack", "where"}) \
   + _creation.__all__

@@ -9,12 +9,16 @@ TypeError, so a gradient is never dropped silently.
 import numpy as np
 
 from . import ops
+from .ops import linalg as linalg_ops
 
 # np.<name> -> autograd.<name> for every public op whose name NumPy shares ...
 DIFFERENTIABLE = {getattr(np, name): function for name, function in ops.PUBLIC.items()
                   if callable(getattr(np, name, None))}
 # ... and NumPy's other spellings of the same functions
 DIFFERENTIABLE.update({np.true_divide: ops.div, np.round: ops.round})
+# np.linalg's functions, which the top namespace does not hold
+DIFFERENTIABLE.update({getattr(np.linalg, name): getattr(linalg_ops, name)
+                       for name in ("norm", "inv", "det", "slogdet", "solve")})
 
 # functions of shapes, values or truth that return NumPy's own result
 NON_DIFFERENTIABLE = {
