@@ -10,7 +10,7 @@ the base's history (a ``view_write`` node), as PyTorch does for views it tracks.
 """
 import numpy as np
 
-from .grad_mode import _Mode
+from .grad_mode import _Mode, is_grad_enabled
 from .ops.indexing import SetItem, ViewWrite, assignment_masks, normalize_index
 from .tensor import Tensor
 from .versions import owner
@@ -21,8 +21,8 @@ def assign(t, index, value):
     index = normalize_index(index)
     value_is_tensor = isinstance(value, Tensor)
     raw = value.data if value_is_tensor else value
-    tracked = _Mode.grad_enabled and (t.requires_grad or
-                                      (value_is_tensor and value.requires_grad))
+    tracked = is_grad_enabled() and (t.requires_grad or
+                                     (value_is_tensor and value.requires_grad))
     if not tracked:
         _write(t, index, raw)
         t._version += 1
@@ -42,7 +42,7 @@ def assign(t, index, value):
 def update(t, op, other, ufunc, reads_self):
     """``t op= other`` (``+= -= *= /=``): the update's op gets the old ``t`` as its input."""
     other_requires = isinstance(other, Tensor) and other.requires_grad
-    if not (_Mode.grad_enabled and (t.requires_grad or other_requires)):
+    if not (is_grad_enabled() and (t.requires_grad or other_requires)):
         ufunc(t.data, other.data if isinstance(other, Tensor) else other, out=t.data,
               casting="same_kind")
         t._version += 1
