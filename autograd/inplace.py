@@ -13,7 +13,7 @@ import numpy as np
 from .grad_mode import _Mode, is_grad_enabled
 from .ops.indexing import SetItem, ViewWrite, assignment_masks, normalize_index
 from .tensor import Tensor
-from .versions import owner
+from .versions import owner, record_update
 
 
 def assign(t, index, value):
@@ -125,11 +125,12 @@ def _record(node, inputs, values):
 def _rebind(t, node):
     """Give ``t`` the new ``node``, keeping the one it had in its history; then its views' bases."""
     previous = t.grad_fn
-    t._version += 1  # moves the global count on
+    t._updates = t._version + 1
+    count = record_update(t.data)  # this update's own count, whatever other threads do
     history = getattr(t, "_history", None)
     if history is None:
         t._history = history = []
-    history.append((_Mode.inplace_updates, previous))
+    history.append((count, previous))
     t.grad_fn = node
     t._requires_grad = True
     view = previous

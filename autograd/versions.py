@@ -29,7 +29,7 @@ def owner(array):
 
 
 def record_update(array):
-    """Note that ``array`` (or a view of it) was just written in place."""
+    """Note that ``array`` (or a view of it) was just written in place; return the new count."""
     root = owner(array)
     key = id(root)
     with _lock:
@@ -37,6 +37,7 @@ def record_update(array):
         if key not in _last_update:
             weakref.finalize(root, _last_update.pop, key, None)  # forget it with the buffer
         _last_update[key] = count
+    return count
 
 
 def updated_after(array, count):
