@@ -10,7 +10,6 @@ The notebook's ``eval_numerical_gradient_array`` is ``autograd.numerical_gradien
 The softmax gradient is checked with ``scipy.optimize.check_grad`` as in the notebook when
 scipy is installed, and with ``numerical_gradient`` always. Exits 1 if a check fails.
 """
-import argparse
 import os
 import sys
 
@@ -320,7 +319,11 @@ def course_layer_checks(rng):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    demos = os.path.dirname(os.path.abspath(__file__))
+    if demos not in sys.path:
+        sys.path.insert(0, demos)
+    import cli  # demos/cli.py: the short usage line on an argument error
+    parser = cli.Parser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the random inputs (default: 0)")
     args = parser.parse_args(argv)
