@@ -40,6 +40,14 @@ class Reduction(Op):
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
+    def with_kept_axes(self, g, x):
+        """The upstream gradient and the saved output, with the reduced axes kept as size 1."""
+        out = self.output(g)
+        if not self.keepdims:
+            shape = keepdims_shape(x.shape, self.axes)
+            g, out = g.reshape(shape), out.reshape(shape)
+        return g, out
+
 
 class Sum(Reduction):
     """sum over axes;  dx = g broadcast back to x's shape."""
@@ -96,10 +104,7 @@ class LogSumExp(Reduction):
         return out
 
     def backward(self, g, x):
-        out = self.output(g)
-        if not self.keepdims:
-            shape = keepdims_shape(x.shape, self.axes)
-            g, out = g.reshape(shape), out.reshape(shape)
+        g, out = self.with_kept_axes(g, x)
         return g * exp(x - out)
 
 
@@ -114,10 +119,7 @@ class Prod(Reduction):
         return out
 
     def backward(self, g, x):
-        out = self.output(g)
-        if not self.keepdims:
-            shape = keepdims_shape(x.shape, self.axes)
-            g, out = g.reshape(shape), out.reshape(shape)
+        g, out = self.with_kept_axes(g, x)
         if not (value(x) == 0).any():
             return g * out / x
         # with zeros, no division: Π_{j≠i} x_j as the product of the running products before

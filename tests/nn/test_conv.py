@@ -5,21 +5,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd import Tensor, concatenate, detect_anomaly, grad, gradcheck
+from autograd import Tensor, detect_anomaly, grad, gradcheck, gradgradcheck
 from nn import functional as F
 
 
 def leaf(array):
     return Tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
-
-
-def gradgradcheck(fn, inputs):
-    """gradcheck of xs -> d/dxs Σ fn(xs)²: checks the rules' own derivatives (second order)."""
-    def gradients(*xs):
-        out = fn(*xs)
-        return concatenate([g.reshape(-1) for g in grad((out * out).sum(), xs,
-                                                          create_graph=True)])
-    return gradcheck(gradients, inputs)
 
 
 # ---- hand-computed cases ----------------------------------------------------------------------
