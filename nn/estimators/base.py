@@ -173,14 +173,15 @@ class BaseMLP(BaseEstimator):
         X = dense(X).astype(dtype, copy=False)
         X_val = target_val = None
         if self.early_stopping:
+            n_val = int(np.ceil(self.validation_fraction * len(X)))  # as train_test_split
+            if n_val < 2:
+                raise ValueError(
+                    f"early stopping needs at least 2 validation samples, but "
+                    f"validation_fraction={self.validation_fraction} of {len(X)} samples "
+                    f"holds {n_val}: raise validation_fraction or give more data")
             X, X_val, target, target_val = train_test_split(
                 X, target, test_size=self.validation_fraction, random_state=split_seed,
                 stratify=target if self._stratify else None)
-            if len(X_val) < 2:
-                raise ValueError(
-                    f"early stopping needs at least 2 validation samples, but "
-                    f"validation_fraction={self.validation_fraction} of {len(target) + len(X_val)}"
-                    f" samples holds {len(X_val)}: raise validation_fraction or give more data")
         # ---- from here on, the estimator changes
         for name, value in fitted.items():
             setattr(self, name, value)
