@@ -1,4 +1,5 @@
 """nn.estimators.MLPRegressor: scikit-learn's check suite, R² on diabetes, multi-output, the loss."""
+import pickle
 import time
 import warnings
 
@@ -151,3 +152,18 @@ def test_predict_before_fit_raises_not_fitted(linear3):
     X, _ = linear3
     with pytest.raises(NotFittedError):
         MLPRegressor().predict(X)
+
+
+@no_convergence_warnings
+def test_pickle_keeps_predictions_the_optimizer_and_the_warm_start_record(linear3):
+    X, Y = linear3
+    model = MLPRegressor(early_stopping=True, warm_start=True, random_state=0, **SMALL).fit(X, Y)
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(copy.predict(X), model.predict(X))
+    model.fit(X, Y)
+    copy.fit(X, Y)  # the same best weights, validation rows and record to continue from
+    assert copy.validation_scores_ == model.validation_scores_
+    np.testing.assert_array_equal(copy.predict(X), model.predict(X))
+    model.set_params(early_stopping=False).partial_fit(X, Y)
+    copy.set_params(early_stopping=False).partial_fit(X, Y)  # the same Adam moments
+    np.testing.assert_array_equal(copy.predict(X), model.predict(X))
