@@ -10,6 +10,7 @@ from .grad_mode import _Mode
 from .ops.base import input_shapes
 from .ops.helpers import unbroadcast
 from .tensor import Tensor
+from .inplace import as_recorded
 from .versions import updated_after
 
 
@@ -88,9 +89,11 @@ def topological_order(roots):
                 f"trying to backward through the graph a second time: the saved values of "
                 f"'{node.name}' were freed after the first backward; pass retain_graph=True "
                 f"to the first backward (or grad) to keep them")
-        if node.recorded_at != _Mode.inplace_updates and (node.reads_inputs or
-                                                          node.saves_output):
-            _check_versions(node)
+        if node.recorded_at != _Mode.inplace_updates:  # an in-place update since the forward
+            as_recorded(node)
+            inputs = node.inputs
+            if node.reads_inputs or node.saves_output:
+                _check_versions(node)
         for t, needed in zip(inputs, node.needs_input_grad):
             if needed:
                 parent = t.grad_fn
@@ -211,16 +214,21 @@ def _check_versions(node):
         out = node.saved[0] if type(node.saved) is tuple else node.saved
         if updated_after(out, node.recorded_at):
             raise RuntimeError(
-                f"the output of '{node.name}', which its gradient needs, was modified in "
-                f"place after the forward")
+                f"'{node.name}' needs its output (shape {np.shape(out)}) to compute its "
+                f"gradient, but that output's memory was modified in place after the forward; "
+                f"update a copy() instead, or update after the backward")
     if not node.reads_inputs:
         return
+    needs = node.needs_input_grad
     for i, t in enumerate(node.inputs):
+        if node.bilinear and not any(n for j, n in enumerate(needs) if j != i):
+            continue  # its value is read only for the gradients of inputs that need none
         if updated_after(t.data if isinstance(t, Tensor) else t, node.recorded_at):
             raise RuntimeError(
-                f"a tensor needed to compute the gradient of '{node.name}' was modified in "
-                f"place after the forward: input {i} (shape {np.shape(t)}) is now at version "
-                f"{getattr(t, '_version', '?')}")
+                f"'{node.name}' needs the values of its input {i} (a tensor of shape "
+                f"{np.shape(t)}) to compute its gradient, but that tensor's memory was modified "
+                f"in place after the forward (by an in-place op on it or on a view sharing its "
+                f"memory); update a copy() instead, or update after the backward")
 
 
 def _check_gradient(node, t, g):

@@ -3,6 +3,8 @@
 Every operator and method here is a one-line delegation to an op in ``autograd.ops``; the
 gradient math lives there, the traversal in ``autograd.engine``.
 """
+import operator
+
 import numpy as np
 
 from .grad_mode import _Mode
@@ -18,10 +20,10 @@ class Tensor:
     numpy arrays keep their dtype and are shared, not copied. Only floating tensors can
     require grad.
     """
-    # _updates is set by the first in-place update only (read with getattr and a default,
-    # so op results never pay for it)
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_updates", "__weakref__")
-    __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
+    # _updates and _history are set by the first in-place update only (read with getattr and
+    # a default, so op results never pay for them); see autograd.inplace
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_updates", "_history",
+                 "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
@@ -38,9 +40,19 @@ class Tensor:
         self.data = array
         self.grad = None
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    def _set_requires_grad(self, flag):
+        # only floating tensors can require grad, by any route (attribute, requires_grad_, init)
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating tensors can require grad, got dtype {self.dtype}")
+        self._requires_grad = bool(flag)
+
+    # the engine reads the slot itself; the property's C getter keeps user reads cheap
+    requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad,
+                             doc="Whether gradients are computed for this tensor.")
 
     @staticmethod
     def _result(data, grad_fn):
@@ -49,7 +61,7 @@ class Tensor:
         t.data = data
         t.grad = None
         t.grad_fn = grad_fn
-        t.requires_grad = grad_fn is not None
+        t._requires_grad = grad_fn is not None
         return t
 
     @property
@@ -89,15 +101,25 @@ class Tensor:
         return self.transpose()
 
     def numpy(self):
+        """The data as a numpy array (shared, not copied): the explicit way out of the graph."""
         return self.data
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.data.item()
 
     def tolist(self):
+        """The data as nested Python lists."""
         return self.data.tolist()
+
+    # NumPy functions on Tensors dispatch to autograd's ops (autograd.numpy_dispatch)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _dispatch.ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _dispatch.function(func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
         if copy:
@@ -127,6 +149,11 @@ class Tensor:
 
     __hash__ = object.__hash__  # hashable by identity although == is elementwise
 
+    def __format__(self, spec):
+        if self.data.size == 1 and spec:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extra = ""
@@ -148,38 +175,31 @@ class Tensor:
         return Tensor._result(self.data, None)
 
     def requires_grad_(self, flag=True):
-        if flag and self.data.dtype.kind != "f":
-            raise TypeError(f"only floating tensors can require grad, got dtype {self.dtype}")
+        """Make this leaf require grad (or not); only floating tensors can. Returns self."""
         if not flag and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be turned off on a leaf; use detach()")
         self.requires_grad = bool(flag)
         return self
 
-    # ---- in-place operators -------------------------------------------------------------
-    def _inplace(self, ufunc, op, other):
-        if _Mode.grad_enabled:
-            if self.requires_grad and self.grad_fn is None:
-                raise RuntimeError(
-                    f"a leaf tensor of shape {self.shape} that requires grad cannot be updated "
-                    f"in place while gradients are recorded; wrap the update in no_grad()")
-            if self.grad_fn is not None or getattr(other, "requires_grad", False):
-                # history is involved: rebind the name to a new node instead of rewriting the past
-                return op(self, other)
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data)
-        self._version += 1
-        return self
+    def copy(self):
+        """A differentiable copy with its own memory."""
+        return _ops.apply(_ops.Copy(), self)
+
+    # ---- in-place operators and item assignment (PyTorch's semantics; autograd.inplace) ----
+    def __setitem__(self, index, value):
+        _inplace.assign(self, index, value)
 
     def __iadd__(self, other):
-        return self._inplace(np.add, _ops.add, other)
+        return _inplace.update(self, _ops.add, other, np.add, reads_self=False)
 
     def __isub__(self, other):
-        return self._inplace(np.subtract, _ops.sub, other)
+        return _inplace.update(self, _ops.sub, other, np.subtract, reads_self=False)
 
     def __imul__(self, other):
-        return self._inplace(np.multiply, _ops.mul, other)
+        return _inplace.update(self, _ops.mul, other, np.multiply, reads_self=True)
 
     def __itruediv__(self, other):
-        return self._inplace(np.true_divide, _ops.div, other)
+        return _inplace.update(self, _ops.div, other, np.true_divide, reads_self=True)
 
     # ---- operators ----------------------------------------------------------------------
     def __add__(self, other):
@@ -224,6 +244,45 @@ class Tensor:
     def __pos__(self):
         return self
 
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return _ops.mod(other, self)
+
+    def __abs__(self):
+        return _ops.apply(_ops.Abs(), self)
+
+    def __round__(self, ndigits=None):
+        return _ops.round(self, 0 if ndigits is None else ndigits)
+
+    def __invert__(self):
+        return _ops.invert(self)
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
+
     def __getitem__(self, index):
         return _ops.getitem(self, index)
 
@@ -248,74 +307,108 @@ class Tensor:
 
     # ---- methods ------------------------------------------------------------------------
     def exp(self):
+        """Elementwise e^x."""
         return _ops.apply(_ops.Exp(), self)
 
     def log(self):
+        """Elementwise natural logarithm."""
         return _ops.apply(_ops.Log(), self)
 
     def sqrt(self):
+        """Elementwise square root."""
         return _ops.apply(_ops.Sqrt(), self)
 
     def abs(self):
+        """Elementwise |x|."""
         return _ops.apply(_ops.Abs(), self)
 
     def tanh(self):
+        """Elementwise hyperbolic tangent."""
         return _ops.apply(_ops.Tanh(), self)
 
     def sigmoid(self):
+        """Elementwise 1 / (1 + e^-x)."""
         return _ops.apply(_ops.Sigmoid(), self)
 
     def relu(self):
+        """Elementwise max(x, 0)."""
         return _ops.apply(_ops.ReLU(), self)
 
-    def clip(self, lo=None, hi=None):
-        return _ops.apply(_ops.Clip(lo, hi), self)
+    def clip(self, min=None, max=None):
+        """Values limited to [min, max] (either may be None)."""
+        return _ops.clip(self, min, max)
 
     def astype(self, dtype):
+        """This tensor cast to ``dtype`` (itself when the dtype already matches); differentiable."""
         dtype = np.dtype(dtype)
         return self if dtype == self.dtype else _ops.apply(_ops.Cast(dtype), self)
 
     def sum(self, axis=None, keepdims=False):
+        """Σ over ``axis`` (None: all; an int or a tuple), keeping reduced axes if ``keepdims``."""
         return _ops.sum(self, axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """The mean over ``axis``; nan over an empty axis, as NumPy."""
         return _ops.mean(self, axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """The largest element over ``axis``; tied maxima share the gradient evenly."""
         return _ops.max(self, axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """The smallest element over ``axis``; tied minima share the gradient evenly."""
         return _ops.min(self, axis, keepdims)
 
     def var(self, axis=None, keepdims=False, ddof=0):
+        """The variance over ``axis`` with ``ddof`` delta degrees of freedom."""
         return _ops.var(self, axis, keepdims, ddof)
 
+    def std(self, axis=None, keepdims=False, ddof=0):
+        """The standard deviation over ``axis`` (√var)."""
+        return _ops.std(self, axis, keepdims, ddof)
+
     def logsumexp(self, axis=None, keepdims=False):
+        """log Σ e^x over ``axis``, stable for any input."""
         return _ops.logsumexp(self, axis, keepdims)
 
     def softmax(self, axis=-1):
+        """e^x / Σ e^x along ``axis``."""
         return _ops.softmax(self, axis)
 
     def log_softmax(self, axis=-1):
+        """x - logsumexp(x) along ``axis``."""
         return _ops.log_softmax(self, axis)
 
     def reshape(self, *shape):
+        """This tensor with a new shape: ``reshape(2, 3)`` or ``reshape((2, 3))``."""
         return _ops.reshape(self, *shape)
 
     def transpose(self, *axes):
+        """This tensor with permuted axes: ``transpose(1, 0)``, ``transpose((1, 0))``, or reversed."""
         return _ops.transpose(self, *axes)
 
     def flatten(self):
+        """This tensor as 1-D."""
         return _ops.flatten(self)
 
     def squeeze(self, axis=None):
+        """This tensor without size-1 axes (all, or ``axis``)."""
         return _ops.squeeze(self, axis)
 
     def expand_dims(self, axis):
+        """This tensor with a size-1 axis inserted at ``axis``."""
         return _ops.expand_dims(self, axis)
 
     def broadcast_to(self, shape):
+        """This tensor broadcast to ``shape``."""
         return _ops.broadcast_to(self, shape)
+
+
+    # the rest of the NumPy surface, as methods: each the autograd function of the same name
+    sin = cos = tan = arcsin = arccos = arctan = sinh = cosh = arcsinh = arccosh = arctanh = None
+    exp2 = expm1 = log2 = log10 = log1p = cbrt = square = reciprocal = None
+    floor = ceil = trunc = sign = round = isnan = isinf = isfinite = None
+    prod = cumsum = cumprod = argmax = argmin = any = all = None
 
 
 def _compare(ufunc, x, other):
@@ -324,3 +417,19 @@ def _compare(ufunc, x, other):
 
 from . import ops as _ops  # noqa: E402  (the ops import Tensor from this module)
 from . import engine as _engine  # noqa: E402
+from . import inplace as _inplace  # noqa: E402
+from . import numpy_dispatch as _dispatch  # noqa: E402
+
+
+def _method(function):
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = function.__name__
+    method.__doc__ = function.__doc__
+    return method
+
+
+for _name, _value in list(vars(Tensor).items()):
+    if _value is None and not _name.startswith("_") and _name not in ("grad", "grad_fn"):
+        setattr(Tensor, _name, _method(getattr(_ops, _name)))
+del _name, _value

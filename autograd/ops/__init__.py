@@ -1,11 +1,27 @@
-"""Every primitive op, grouped by family; ``REGISTRY`` maps op names to their classes."""
-from .base import REGISTRY, Op, apply
-from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg,
-                          Pow, ReLU, Sigmoid, Sqrt, Sub, Tanh, Where, add, div, maximum,
-                          minimum, mul, neg, pow, sub, where)
-from .indexing import GetItem, Untake, getitem
-from .matmul import MatMul, matmul
-from .reductions import (LogSumExp, Max, Min, Sum, logsumexp, max, mean, min, sum, var)
-from .shape import (BroadcastTo, Concatenate, Reshape, Transpose, broadcast_to, concatenate,
-                    expand_dims, flatten, reshape, squeeze, stack, transpose)
-from .softmax import Softmax, log_softmax, softmax
+"""Every op, grouped by family; ``REGISTRY`` maps op names to their classes.
+
+Each family module lists its public functions, under their NumPy names, in ``__all__``;
+``PUBLIC`` gathers them (``autograd`` exports them, the NumPy dispatch table maps to them).
+"""
+import importlib
+
+from .arithmetic import *  # noqa: F401,F403
+from .arithmetic import Abs, Cast, Copy  # noqa: F401
+from .base import REGISTRY, Op, apply, as_tensor, elementwise  # noqa: F401
+from .cumulative import *  # noqa: F401,F403
+from .indexing import GetItem, Untake, getitem  # noqa: F401
+from .matmul import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403
+from .rounding import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from .softmax import *  # noqa: F401,F403
+from .transcendental import *  # noqa: F401,F403
+from .transcendental import Exp, Log, ReLU, Sigmoid, Sqrt, Tanh  # noqa: F401
+
+# (by module name: some families share their name with a function, e.g. matmul, softmax)
+FAMILIES = tuple(importlib.import_module(f"{__name__}.{family}") for family in (
+    "arithmetic", "transcendental", "rounding", "reductions", "cumulative", "shape", "indexing",
+    "matmul", "softmax"))
+PUBLIC = {name: getattr(family, name) for family in FAMILIES
+          for name in getattr(family, "__all__", ())}
+__all__ = sorted(PUBLIC)

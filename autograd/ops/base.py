@@ -32,6 +32,9 @@ class Op:
     # True for ops whose backward reads the output they saved (exp, tanh...): an in-place
     # update of that output must then fail the backward.
     saves_output = False
+    # True for ops whose rule reads an input only for the other inputs' gradients (mul,
+    # matmul: dx = g y): x * 3 never reads x, so an update of x after the forward is harmless.
+    bilinear = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -73,7 +76,7 @@ def apply(op, *args):
             xv = xv[()]
         values = (xv,)
         out = op.forward(xv)
-        needs = _NEEDS_1[x.requires_grad]
+        needs = _NEEDS_1[x._requires_grad]
     elif len(args) == 2:
         x, y = args
         x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
@@ -85,11 +88,11 @@ def apply(op, *args):
             yv = yv[()]
         values = (xv, yv)
         out = op.forward(xv, yv)
-        needs = _NEEDS_2[x_is_tensor and x.requires_grad][y_is_tensor and y.requires_grad]
+        needs = _NEEDS_2[x_is_tensor and x._requires_grad][y_is_tensor and y._requires_grad]
     else:
         values = tuple([a.data if isinstance(a, Tensor) else a for a in args])
         out = op.forward(*values)
-        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
     if _Mode.detect_anomaly:
@@ -112,3 +115,61 @@ def _check_forward(op, out, values):
         raise FloatingPointError(
             f"the forward of '{op.name}' produced NaN or inf (output shape {out.shape}, "
             f"input shapes {input_shapes(values)})")
+
+
+# ---- compact declarations -------------------------------------------------------------------
+# Most elementwise ops are a numpy function and a one-line rule. ``elementwise`` makes the Op
+# class from those two (as a table row would), registers it, and returns the public function.
+
+class Elementwise(Op):
+    """An op made by ``elementwise``: ``fn`` is the forward, ``rule`` the backward."""
+    __slots__ = ()
+    fn = rule = None
+
+    def forward(self, *xs):
+        out = self.fn(*xs)
+        if self.saves_output:
+            self.saved = out
+        return out
+
+    def backward(self, g, *xs):
+        if self.saves_output:
+            return self.rule(g, *xs, self.output(g))
+        return self.rule(g, *xs)
+
+
+def elementwise(name, fn, rule, math, saves_output=False):
+    """Register the op ``name`` computing ``fn`` with gradient ``rule``; return its function.
+
+    ``rule(g, *inputs)`` (``rule(g, *inputs, out)`` with ``saves_output``) returns the gradient
+    of each input at the output's shape, using operations that arrays and Tensors share.
+    ``math`` is the one-line derivative, e.g. ``"sin x;  dx = g cos x"``.
+    """
+    op_class = type(name.title().replace("_", ""), (Elementwise,), {
+        "__slots__": (), "__doc__": math, "name": name, "fn": staticmethod(fn),
+        "rule": staticmethod(rule), "saves_output": saves_output,
+        "__module__": _caller_module()})
+    arity = fn.nin if isinstance(fn, np.ufunc) else fn.__code__.co_argcount
+    if arity == 1:
+        def function(x):
+            return apply(op_class(), as_tensor(x))
+    else:
+        def function(x, y):
+            if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+                x = Tensor(x)
+            return apply(op_class(), x, y)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"Elementwise {math}"
+    function.__module__ = op_class.__module__
+    function.op = op_class
+    return function
+
+
+def as_tensor(x):
+    """``x`` as a Tensor (numbers and lists become float64, arrays keep their dtype)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _caller_module():
+    import sys
+    return sys._getframe(2).f_globals["__name__"]

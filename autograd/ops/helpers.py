@@ -52,7 +52,7 @@ def log(x):
 
 
 def where(condition, x, y):
-    from .elementwise import where as tensor_where
+    from .arithmetic import where as tensor_where
     if isinstance(x, Tensor) or isinstance(y, Tensor):
         return tensor_where(condition, x, y)
     return np.where(condition, x, y)
@@ -89,4 +89,6 @@ def untake(g, index, shape):
 def balanced_eq(x, reduced, axes):
     """Weights that split a max/min's gradient evenly between tied elements."""
     is_extreme = x == reduced
+    if reduced.dtype.kind == "f" and np.isnan(reduced).any():  # a NaN is the extreme
+        is_extreme |= np.isnan(x)
     return is_extreme / is_extreme.sum(axis=axes, keepdims=True)

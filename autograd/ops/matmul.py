@@ -4,11 +4,14 @@ import numpy as np
 from .base import Op, apply
 from .helpers import expand_dims, matrix_transpose, squeeze
 
+__all__ = ["matmul"]
+
 
 class MatMul(Op):
     """x @ y;  dx = g @ yᵀ, dy = xᵀ @ g (1-D operands treated as a row / a column)."""
     __slots__ = ()
     name = "matmul"
+    bilinear = True
 
     def forward(self, x, y):
         return np.matmul(x, y)
@@ -33,6 +36,7 @@ class MatMul(Op):
 
 
 def matmul(x, y):
+    """The matrix product with np.matmul's semantics (1-D, 2-D, batched with broadcasting)."""
     try:
         return apply(MatMul(), x, y)
     except ValueError:

@@ -1,15 +1,27 @@
 """Reductions over ``axis`` (None, an int or a tuple) with ``keepdims``."""
+import builtins
+
 import numpy as np
 
-from .base import Op, apply
-from .helpers import balanced_eq, exp, keepdims_shape, repeat_to_match_shape, value
+from ..tensor import Tensor
+from .base import Op, apply, as_tensor
+from .helpers import (balanced_eq, exp, keepdims_shape, repeat_to_match_shape, value,
+                      where)
+
+__all__ = ["sum", "prod", "max", "min", "amax", "amin", "logsumexp", "mean", "var", "std",
+           "argmax", "argmin", "any", "all"]
 
 
 def normalize_axes(axis, ndim):
-    """``axis`` as a sorted tuple of non-negative ints; ValueError names a bad axis."""
+    """``axis`` as a sorted tuple of non-negative ints; ValueError names a bad axis.
+
+    As in NumPy, a 0-d tensor accepts axis 0 and -1 (reducing nothing).
+    """
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if ndim == 0 and builtins.all(a in (0, -1) for a in axes) and len(axes) <= 1:
+        return ()
     normalized = []
     for a in axes:
         if not -ndim <= a < ndim:
@@ -90,27 +102,74 @@ class LogSumExp(Reduction):
         return g * exp(x - out)
 
 
+class Prod(Reduction):
+    """Π x over axes;  dx_i = g Π_{j≠i} x_j, exact when the slice holds one zero or several."""
+    __slots__ = ()
+    name = "prod"
+    saves_output = True
+
+    def forward(self, x):
+        self.saved = out = np.prod(x, axis=self.axes, keepdims=self.keepdims)
+        return out
+
+    def backward(self, g, x):
+        out = self.output(g)
+        if not self.keepdims:
+            shape = keepdims_shape(x.shape, self.axes)
+            g, out = g.reshape(shape), out.reshape(shape)
+        zero = value(x) == 0
+        if not zero.any():
+            return g * out / x
+        # with zeros: the product of the others is that of the nonzero ones at the only zero
+        # of a slice, and 0 everywhere else in a slice holding a zero
+        count = zero.sum(axis=self.axes, keepdims=True)
+        nonzero = where(zero, 1, x)
+        others = (apply(Prod(self.axes, True), nonzero) if isinstance(nonzero, Tensor)
+                  else np.prod(nonzero, axis=self.axes, keepdims=True))
+        return g * where(zero, where(count == 1, others, 0),
+                         where(count == 0, others / nonzero, 0))
+
+
 def _reduce(op_class, x, axis, keepdims):
+    x = as_tensor(x)
     return apply(op_class(normalize_axes(axis, x.ndim), bool(keepdims)), x)
 
 
 def sum(x, axis=None, keepdims=False):
+    """Σ x over ``axis`` (None: all axes; an int or a tuple), keeping them as size 1 if asked."""
+    if isinstance(x, Tensor) and x.dtype == bool:
+        x = x.astype(np.int64)  # as NumPy: a count
     return _reduce(Sum, x, axis, keepdims)
 
 
+def prod(x, axis=None, keepdims=False):
+    """Π x over ``axis``; the gradient is exact where the input holds zeros."""
+    return _reduce(Prod, x, axis, keepdims)
+
+
+def _extreme(op_class, what, x, axis, keepdims):
+    x = as_tensor(x)
+    axes = normalize_axes(axis, x.ndim)
+    if builtins.any(x.shape[a] == 0 for a in axes) or (x.size == 0 and not axes):
+        raise ValueError(f"{what} of an empty tensor of shape {x.shape} along axis {axis}")
+    return apply(op_class(axes, bool(keepdims)), x)
+
+
 def max(x, axis=None, keepdims=False):
-    if x.size == 0:
-        raise ValueError(f"max of an empty tensor of shape {x.shape}")
-    return _reduce(Max, x, axis, keepdims)
+    """The largest element over ``axis``; tied maxima share the gradient evenly."""
+    return _extreme(Max, "max", x, axis, keepdims)
 
 
 def min(x, axis=None, keepdims=False):
-    if x.size == 0:
-        raise ValueError(f"min of an empty tensor of shape {x.shape}")
-    return _reduce(Min, x, axis, keepdims)
+    """The smallest element over ``axis``; tied minima share the gradient evenly."""
+    return _extreme(Min, "min", x, axis, keepdims)
+
+
+amax, amin = max, min
 
 
 def logsumexp(x, axis=None, keepdims=False):
+    """log Σ e^x over ``axis``, stable for inputs of any size."""
     return _reduce(LogSumExp, x, axis, keepdims)
 
 
@@ -119,16 +178,47 @@ def _count(x, axis):
     return int(np.prod([x.shape[a] for a in axes])) if axes else 1
 
 
+def _scale(n):
+    """1 / n, and inf for n <= 0 (where NumPy's mean and var give nan or inf)."""
+    return 1.0 / n if n > 0 else np.inf
+
+
 def mean(x, axis=None, keepdims=False):
-    """Σx / n, built from sum."""
+    """Σx / n over ``axis``, built from sum; nan for an empty axis, as NumPy."""
+    x = as_tensor(x)
     n = _count(x, axis)
     total = sum(x, axis, keepdims)
-    # int tensors average to float64, as in numpy
-    return total * (1.0 / n) if total.dtype.kind == "f" else total.astype(np.float64) * (1.0 / n)
+    if total.dtype.kind != "f":  # int tensors average to float64, as in numpy
+        total = total.astype(np.float64)
+    if n == 0:
+        return total * np.nan
+    return total * (1.0 / n)
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
-    """Σ(x - mean)² / (n - ddof), built from sum and mean."""
+    """Σ(x - mean)² / (n - ddof) over ``axis``, built from sum and mean (inf/nan if n <= ddof)."""
+    x = as_tensor(x)
     n = _count(x, axis)
     centred = x - mean(x, axis, keepdims=True)
-    return (centred * centred).sum(axis=axis, keepdims=keepdims) * (1.0 / (n - ddof))
+    with np.errstate(invalid="ignore"):
+        return (centred * centred).sum(axis=axis, keepdims=keepdims) * _scale(n - ddof)
+
+
+def std(x, axis=None, keepdims=False, ddof=0):
+    """√var over ``axis``, built from var."""
+    return var(x, axis, keepdims, ddof) ** 0.5
+
+
+def _index_reduction(fn, name):
+    def function(x, axis=None, keepdims=False):
+        return Tensor._result(np.asarray(fn(value(x), axis=axis, keepdims=keepdims)), None)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = (f"NumPy's {name} over ``axis`` (None: the flattened tensor); its result "
+                        f"never requires grad.")
+    return function
+
+
+argmax = _index_reduction(np.argmax, "argmax")
+argmin = _index_reduction(np.argmin, "argmin")
+any = _index_reduction(np.any, "any")
+all = _index_reduction(np.all, "all")

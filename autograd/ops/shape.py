@@ -3,6 +3,9 @@ import numpy as np
 
 from .base import Op, apply
 
+__all__ = ["reshape", "transpose", "broadcast_to", "flatten", "squeeze", "expand_dims",
+           "concatenate", "stack"]
+
 
 class Reshape(Op):
     """x.reshape(shape);  dx = g.reshape(x.shape)."""
@@ -19,6 +22,9 @@ class Reshape(Op):
     def backward(self, g, x):
         return g.reshape(x.shape)
 
+    def view_of(self, x):
+        return x.reshape(self.shape)
+
 
 class Transpose(Op):
     """x.transpose(axes);  dx = g transposed by the inverse permutation."""
@@ -34,6 +40,9 @@ class Transpose(Op):
 
     def backward(self, g, x):
         return g.transpose(tuple(np.argsort(self.axes)))
+
+    def view_of(self, x):
+        return x.transpose(self.axes)
 
 
 class BroadcastTo(Op):
@@ -75,6 +84,7 @@ class Concatenate(Op):
 
 
 def reshape(x, *shape):
+    """x with a new shape of the same size (one entry may be -1); a view where NumPy gives one."""
     shape = _shape_argument(shape)
     try:
         return apply(Reshape(shape), x)
@@ -83,6 +93,7 @@ def reshape(x, *shape):
 
 
 def transpose(x, *axes):
+    """x with its axes permuted (reversed when no axes are given)."""
     axes = _shape_argument(axes) or tuple(range(x.ndim))[::-1]
     if sorted(a % x.ndim if -x.ndim <= a < x.ndim else a for a in axes) != list(range(x.ndim)):
         raise ValueError(f"axes {axes} are not a permutation of the axes of shape {x.shape}")
@@ -90,6 +101,7 @@ def transpose(x, *axes):
 
 
 def broadcast_to(x, shape):
+    """x broadcast to ``shape`` (NumPy's rules); the gradient sums over the broadcast axes."""
     shape = tuple(shape)
     try:
         return apply(BroadcastTo(shape), x)
@@ -98,10 +110,12 @@ def broadcast_to(x, shape):
 
 
 def flatten(x):
+    """x as a 1-D tensor."""
     return reshape(x, -1)
 
 
 def squeeze(x, axis=None):
+    """x without the size-1 axes (all of them, or those in ``axis``)."""
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -113,6 +127,7 @@ def squeeze(x, axis=None):
 
 
 def expand_dims(x, axis):
+    """x with size-1 axes inserted at ``axis`` (an int or a tuple)."""
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     ndim = x.ndim + len(axes)
     axes = {_check_axis(a, ndim) for a in axes}

@@ -1,8 +1,10 @@
 """The softmax family, stable for logits of any size."""
 import numpy as np
 
-from .base import Op, apply
+from .base import Op, apply, as_tensor
 from .reductions import logsumexp, normalize_axes
+
+__all__ = ["softmax", "log_softmax"]
 
 
 class Softmax(Op):
@@ -28,10 +30,13 @@ class Softmax(Op):
 
 
 def softmax(x, axis=-1):
-    (axis,) = normalize_axes(axis, x.ndim)
-    return apply(Softmax(axis), x)
+    """e^x / Σ e^x along ``axis``, stable for logits of any size (a 0-d tensor gives 1)."""
+    x = as_tensor(x)
+    axes = normalize_axes(axis, x.ndim)
+    return apply(Softmax(axes[0] if axes else None), x)
 
 
 def log_softmax(x, axis=-1):
-    """x - logsumexp(x), built from logsumexp."""
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    """x - logsumexp(x) along ``axis``, built from logsumexp."""
+    x = as_tensor(x)
+    return x - logsumexp(x, axis=axis if x.ndim else None, keepdims=True)

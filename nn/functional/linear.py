@@ -7,6 +7,7 @@ class Linear(Op):
     """x @ w + b, fused because it is a third of every MLP step;  dx = g wᵀ, dw = xᵀ g, db = Σg."""
     __slots__ = ()
     name = "linear"
+    bilinear = True  # (b is never read)
 
     def forward(self, x, w, b=None):
         out = x @ w

@@ -1,8 +1,16 @@
-"""Elementwise ops. Broadcasting is undone by the engine, so rules work at the output's shape."""
+"""Arithmetic: + - * / ** and their relatives, max/min, where, clip, abs, casts.
+
+Broadcasting is undone by the engine, so rules work at the output's shape.
+"""
 import numpy as np
 
-from .base import Op, apply
+from ..tensor import Tensor
+from .base import Op, apply, as_tensor, elementwise
 from .helpers import log, value, where as _where
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "abs", "clip", "maximum", "minimum",
+           "where", "subtract", "multiply", "divide", "true_divide", "negative", "power",
+           "absolute", "mod", "fmod", "remainder"]
 
 
 class Add(Op):
@@ -35,6 +43,7 @@ class Mul(Op):
     """x * y;  dx = g y, dy = g x."""
     __slots__ = ()
     name = "mul"
+    bilinear = True
 
     def forward(self, x, y):
         return x * y
@@ -92,50 +101,10 @@ class Pow(Op):
                     gx = g * _where((value(y) == 0) & (value(x) == 0), 0, y * x ** (y - 1))
         gy = None
         if need_y:
-            safe_x = _where(value(x) == 0, 1, x)
+            # d/dy x^y = x^y log x; at x == 0 that is 0 for y >= 0 and -inf below (as PyTorch)
             with np.errstate(invalid="ignore", divide="ignore"):
-                gy = g * self.output(g) * log(safe_x)
+                gy = g * _where((value(x) == 0) & (value(y) >= 0), 0, self.output(g) * log(x))
         return gx, gy
-
-
-class Exp(Op):
-    """e^x;  dx = g e^x."""
-    __slots__ = ()
-    name = "exp"
-    saves_output = True
-
-    def forward(self, x):
-        self.saved = out = np.exp(x)
-        return out
-
-    def backward(self, g, x):
-        return g * self.output(g)
-
-
-class Log(Op):
-    """log x;  dx = g / x."""
-    __slots__ = ()
-    name = "log"
-
-    def forward(self, x):
-        return np.log(x)
-
-    def backward(self, g, x):
-        return g / x
-
-
-class Sqrt(Op):
-    """√x;  dx = g / (2 √x)."""
-    __slots__ = ()
-    name = "sqrt"
-    saves_output = True
-
-    def forward(self, x):
-        self.saved = out = np.sqrt(x)
-        return out
-
-    def backward(self, g, x):
-        return g / (2 * self.output(g))
 
 
 class Abs(Op):
@@ -148,54 +117,6 @@ class Abs(Op):
 
     def backward(self, g, x):
         return g * np.sign(value(x))
-
-
-class Tanh(Op):
-    """tanh x;  dx = g (1 - tanh² x)."""
-    __slots__ = ()
-    name = "tanh"
-    saves_output = True
-
-    def forward(self, x):
-        self.saved = out = np.tanh(x)
-        return out
-
-    def backward(self, g, x):
-        out = self.output(g)
-        return g * (1 - out * out)
-
-
-class Sigmoid(Op):
-    """σ(x) = 1 / (1 + e^-x);  dx = g σ (1 - σ).
-
-    Computed from z = e^-|x|, which never overflows: 1 / (1 + z) for x >= 0, z / (1 + z) below,
-    so tiny values keep their relative precision.
-    """
-    __slots__ = ()
-    name = "sigmoid"
-    saves_output = True
-
-    def forward(self, x):
-        z = np.exp(-np.abs(x))
-        d = 1 / (1 + z)
-        self.saved = out = np.where(x >= 0, d, z * d)
-        return out
-
-    def backward(self, g, x):
-        out = self.output(g)
-        return g * out * (1 - out)
-
-
-class ReLU(Op):
-    """max(x, 0);  dx = g [x > 0]."""
-    __slots__ = ()
-    name = "relu"
-
-    def forward(self, x):
-        return np.maximum(x, 0)
-
-    def backward(self, g, x):
-        return g * (value(x) > 0)
 
 
 class Clip(Op):
@@ -281,38 +202,92 @@ class Cast(Op):
         return g
 
 
+class Copy(Op):
+    """a copy of x with its own memory;  dx = g."""
+    __slots__ = ()
+    name = "copy"
+    reads_inputs = False
+
+    def forward(self, x):
+        return np.array(x)
+
+    def backward(self, g, x):
+        return g
+
+
+def _binary(op_class, x, y):
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor(x)
+    return apply(op_class(), x, y)
+
+
 def add(x, y):
-    return apply(Add(), x, y)
+    """Elementwise x + y, broadcasting."""
+    return _binary(Add, x, y)
 
 
 def sub(x, y):
-    return apply(Sub(), x, y)
+    """Elementwise x - y, broadcasting."""
+    return _binary(Sub, x, y)
 
 
 def mul(x, y):
-    return apply(Mul(), x, y)
+    """Elementwise x * y, broadcasting."""
+    return _binary(Mul, x, y)
 
 
 def div(x, y):
-    return apply(Div(), x, y)
+    """Elementwise x / y (true division), broadcasting."""
+    return _binary(Div, x, y)
 
 
 def neg(x):
-    return apply(Neg(), x)
+    """Elementwise -x."""
+    return apply(Neg(), as_tensor(x))
 
 
 def pow(x, y):
-    return apply(Pow(), x, y)
+    """Elementwise x ** y, differentiable in both base and exponent."""
+    return _binary(Pow, x, y)
+
+
+def abs(x):
+    """Elementwise |x|."""
+    return apply(Abs(), as_tensor(x))
+
+
+def clip(x, a_min=None, a_max=None):
+    """x limited to [a_min, a_max] (either bound may be None); the gradient passes inside."""
+    return apply(Clip(_bound(a_min), _bound(a_max)), as_tensor(x))
+
+
+def _bound(b):
+    if isinstance(b, Tensor):
+        if b.requires_grad:
+            raise TypeError("clip bounds must be constants; use maximum/minimum to "
+                            "differentiate with respect to a bound")
+        return b.data
+    return b
+
+
+subtract, multiply, divide, true_divide, negative, power, absolute = sub, mul, div, div, neg, \
+    pow, abs
+
+mod = elementwise("mod", np.mod, lambda g, x, y: (g, -g * np.floor(value(x) / value(y))),
+                  "x mod y (the sign of y, as Python's %);  dx = g, dy = -g ⌊x / y⌋")
+fmod = elementwise("fmod", np.fmod, lambda g, x, y: (g, -g * np.trunc(value(x) / value(y))),
+                   "x mod y (the sign of x, as C's fmod);  dx = g, dy = -g trunc(x / y)")
+remainder = mod
 
 
 def maximum(x, y):
     """Elementwise maximum of two tensors (or numbers/arrays), broadcasting; ties split the gradient."""
-    return apply(Maximum(), x, y)
+    return _binary(Maximum, x, y)
 
 
 def minimum(x, y):
     """Elementwise minimum of two tensors (or numbers/arrays), broadcasting; ties split the gradient."""
-    return apply(Minimum(), x, y)
+    return _binary(Minimum, x, y)
 
 
 def where(condition, x, y):
@@ -320,4 +295,6 @@ def where(condition, x, y):
     condition = np.asarray(value(condition))
     if condition.dtype != bool:
         raise TypeError(f"where() needs a boolean condition, got dtype {condition.dtype}")
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor(x)
     return apply(Where(condition), x, y)

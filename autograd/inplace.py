@@ -1,0 +1,141 @@
+"""In-place updates with PyTorch's semantics: ``t[index] = v`` and ``t += x`` on tensors with history.
+
+The new values are written into the tensor's memory, so every alias sees them, and the tensor
+is given a new node (``setitem``, or the op of the update) whose input is the tensor as it was.
+Nodes recorded before the update still refer to the tensor object, so the tensor keeps a
+history: the global in-place count at each rewrite and the node it had before. The engine
+reads it (``as_recorded``) for any node recorded before the count moved on, so gradients
+follow the graph as it was built. Writing through a view (``b = a[0]; b += 1``) also rewrites
+the base's history (a ``view_write`` node), as PyTorch does for views it tracks.
+"""
+import numpy as np
+
+from .grad_mode import _Mode
+from .ops.indexing import SetItem, ViewWrite, assignment_masks, normalize_index
+from .tensor import Tensor
+
+
+def assign(t, index, value):
+    """``t[index] = value``, differentiable with respect to the old ``t`` and to ``value``."""
+    index = normalize_index(index)
+    value_is_tensor = isinstance(value, Tensor)
+    raw = value.data if value_is_tensor else value
+    tracked = _Mode.grad_enabled and (t.requires_grad or
+                                      (value_is_tensor and value.requires_grad))
+    if not tracked:
+        _write(t, index, raw)
+        t._version += 1
+        return
+    _check_writable(t, "assignment")
+    if t.dtype.kind != "f":
+        raise TypeError(f"cannot write a value that requires grad into a tensor of dtype "
+                        f"{t.dtype}; make the tensor floating first (astype)")
+    kept, won = assignment_masks(t.shape, index)
+    node = SetItem(index, kept, won)
+    old = Tensor._result(t.data, t.grad_fn)
+    _record(node, (old, value), (t.data, raw))
+    _write(t, index, raw)
+    _rebind(t, node)
+
+
+def update(t, op, other, ufunc, reads_self):
+    """``t op= other`` (``+= -= *= /=``): the update's op gets the old ``t`` as its input."""
+    other_requires = isinstance(other, Tensor) and other.requires_grad
+    if not (_Mode.grad_enabled and (t.requires_grad or other_requires)):
+        ufunc(t.data, other.data if isinstance(other, Tensor) else other, out=t.data,
+              casting="same_kind")
+        t._version += 1
+        return t
+    _check_writable(t, "update")
+    # the op reads the old values after they are overwritten: it gets a copy of them
+    old = Tensor._result(t.data.copy() if reads_self else t.data, t.grad_fn)
+    result = op(old, other)
+    if result.shape != t.shape:
+        raise ValueError(f"an in-place update of a tensor of shape {t.shape} cannot take a "
+                         f"result of shape {result.shape} (broadcast operand {np.shape(other)})")
+    _write(t, Ellipsis, result.data)
+    _rebind(t, result.grad_fn)
+    return t
+
+
+def as_recorded(node):
+    """Point ``node``'s inputs at the tensors as they were when ``node`` was recorded.
+
+    Called by the engine for nodes recorded before an in-place update; cheap when no input
+    was rewritten since.
+    """
+    inputs, changed = list(node.inputs), False
+    for i, t in enumerate(inputs):
+        history = getattr(t, "_history", None) if isinstance(t, Tensor) else None
+        if history and history[-1][0] > node.recorded_at:
+            previous = next(grad_fn for count, grad_fn in history if count > node.recorded_at)
+            inputs[i] = Tensor._result(t.data, previous)
+            changed = True
+    if changed:
+        node.inputs = tuple(inputs)
+
+
+def _check_writable(t, what):
+    if t.grad_fn is None and t.requires_grad:
+        raise RuntimeError(
+            f"a leaf tensor of shape {t.shape} that requires grad cannot be updated in place "
+            f"while gradients are recorded; wrap the {what} in no_grad()")
+    view = t.grad_fn
+    while view is not None and hasattr(view, "view_of") and view.inputs is not None:
+        base = view.inputs[0]
+        if not (isinstance(base, Tensor) and np.shares_memory(base.data, t.data)):
+            break
+        if base.grad_fn is None and base.requires_grad:
+            raise RuntimeError(
+                f"this tensor of shape {t.shape} is a view of a leaf tensor of shape "
+                f"{base.shape} that requires grad; the {what} would change the leaf in place. "
+                f"Wrap it in no_grad(), or take a copy() first")
+        view = base.grad_fn
+    if t.grad_fn is None and t.data.base is not None:
+        raise RuntimeError(
+            f"this tensor of shape {t.shape} is a view of another array's memory with no "
+            f"recorded history, so the {what} would not reach the other tensor's gradient; "
+            f"write into the tensor it was taken from, or take a copy() first")
+
+
+def _write(t, index, raw):
+    try:
+        t.data[index] = raw
+    except ValueError as error:
+        if not t.data.flags.writeable:
+            raise ValueError(f"this tensor of shape {t.shape} is a read-only view (for "
+                             f"example of broadcast_to); take a copy() to write into it") from None
+        raise ValueError(f"cannot write a value of shape {np.shape(raw)} into a tensor of "
+                         f"shape {t.shape} at {index!r}: {error}") from None
+
+
+def _record(node, inputs, values):
+    node.inputs = inputs
+    node.values = values
+    node.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+    node.recorded_at = _Mode.inplace_updates
+
+
+def _rebind(t, node):
+    """Give ``t`` the new ``node``, keeping the one it had in its history; then its views' bases."""
+    previous = t.grad_fn
+    t._version += 1  # moves the global count on
+    history = getattr(t, "_history", None)
+    if history is None:
+        t._history = history = []
+    history.append((_Mode.inplace_updates, previous))
+    t.grad_fn = node
+    t._requires_grad = True
+    view = previous
+    if view is not None and hasattr(view, "view_of") and view.inputs is not None:
+        base = view.inputs[0]
+        if isinstance(base, Tensor) and np.shares_memory(base.data, t.data):
+            _rebase(base, view, t)
+
+
+def _rebase(base, view, t):
+    node = ViewWrite(view)
+    _record(node, (Tensor._result(base.data, base.grad_fn), t),
+            (base.data, t.data))
+    node.needs_input_grad = (base.requires_grad, True)
+    _rebind(base, node)
