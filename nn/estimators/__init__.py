@@ -4,7 +4,6 @@ Both are an ``nn.Sequential`` of ``nn.Linear`` layers and activations, trained b
 ``nn.optim`` optimizer over ``nn.data.batches`` in the loop of ``base.BaseMLP``; the classifier
 minimises ``nn.functional.cross_entropy``, the regressor half the squared error.
 """
-from .base import BaseMLP
 from .classifier import MLPClassifier
 from .regressor import MLPRegressor
 

@@ -152,7 +152,8 @@ class BaseMLP(BaseEstimator):
 
     # ---- fit ------------------------------------------------------------------------------
     def _fit(self, X, y, incremental, classes=None):
-        """fit (``incremental=False``) or partial_fit; every check runs before anything changes.
+        """fit (``incremental=False``) or partial_fit; what can fail is checked before the
+        network and the training record change.
 
         A first pass (no network yet, or a fit without ``warm_start``) builds a new network;
         otherwise training continues from the fitted weights.

@@ -12,7 +12,7 @@ __all__ = ["MLPClassifier"]
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
-    __doc__ = f"""A multi-layer perceptron classifier with scikit-learn's interface, trained by npgrad.
+    __doc__ = f"""A multi-layer perceptron classifier with scikit-learn's API, trained by npgrad.
 
     The parameters, defaults and fitted attributes are those of
     ``sklearn.neural_network.MLPClassifier`` for its stochastic solvers; the network is an

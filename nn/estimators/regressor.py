@@ -11,7 +11,7 @@ __all__ = ["MLPRegressor"]
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
-    __doc__ = f"""A multi-layer perceptron regressor with scikit-learn's interface, trained by npgrad.
+    __doc__ = f"""A multi-layer perceptron regressor with scikit-learn's API, trained by npgrad.
 
     The parameters, defaults and fitted attributes are those of
     ``sklearn.neural_network.MLPRegressor`` for its stochastic solvers; the network is an

@@ -82,7 +82,8 @@ def test_grid_search_over_hidden_layer_sizes_and_alpha(blobs):
     assert len(search.cv_results_["params"]) == 4
     assert set(search.best_params_) == {"hidden_layer_sizes", "alpha"}
     assert search.best_score_ > 0.85
-    assert search.best_estimator_.coefs_[0].shape == (2, search.best_params_["hidden_layer_sizes"][0])
+    width = search.best_params_["hidden_layer_sizes"][0]
+    assert search.best_estimator_.coefs_[0].shape == (2, width)
 
 
 # ---- against scikit-learn's MLPClassifier ------------------------------------------------

@@ -1,4 +1,4 @@
-"""nn.estimators.MLPRegressor: scikit-learn's check suite, R² on diabetes, multi-output, the loss."""
+"""nn.estimators.MLPRegressor: scikit-learn's checks, R² on diabetes, multi-output, the loss."""
 import pickle
 import time
 import warnings
