@@ -87,7 +87,7 @@ def topological_order(roots):
         if inputs is None:
             raise RuntimeError(
                 f"trying to backward through the graph a second time: the saved values of "
-                f"'{node.name}' were freed after the first backward; pass retain_graph=True "
+                f"'{node.title}' were freed after the first backward; pass retain_graph=True "
                 f"to the first backward (or grad) to keep them")
         if node.recorded_at != _Mode.inplace_updates:  # an in-place update since the forward
             as_recorded(node)
@@ -214,7 +214,7 @@ def _check_versions(node):
         out = node.saved[0] if type(node.saved) is tuple else node.saved
         if updated_after(out, node.recorded_at):
             raise RuntimeError(
-                f"'{node.name}' needs its output (shape {np.shape(out)}) to compute its "
+                f"'{node.title}' needs its output (shape {np.shape(out)}) to compute its "
                 f"gradient, but that output's memory was modified in place after the forward; "
                 f"update a copy() instead, or update after the backward")
     if not node.reads_inputs:
@@ -225,7 +225,7 @@ def _check_versions(node):
             continue  # its value is read only for the gradients of inputs that need none
         if updated_after(t.data if isinstance(t, Tensor) else t, node.recorded_at):
             raise RuntimeError(
-                f"'{node.name}' needs the values of its input {i} (a tensor of shape "
+                f"'{node.title}' needs the values of its input {i} (a tensor of shape "
                 f"{np.shape(t)}) to compute its gradient, but that tensor's memory was modified "
                 f"in place after the forward (by an in-place op on it or on a view sharing its "
                 f"memory); update a copy() instead, or update after the backward")
@@ -236,7 +236,7 @@ def _check_gradient(node, t, g):
         i = next(k for k, x in enumerate(node.inputs) if x is t)
         shapes = input_shapes([t.data if isinstance(t, Tensor) else t for t in node.inputs])
         raise FloatingPointError(
-            f"the backward of '{node.name}' produced NaN or inf in the gradient of input {i} "
+            f"the backward of '{node.title}' produced NaN or inf in the gradient of input {i} "
             f"(input shapes {shapes})")
 
 

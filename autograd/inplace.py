@@ -13,6 +13,7 @@ import numpy as np
 from .grad_mode import _Mode
 from .ops.indexing import SetItem, ViewWrite, assignment_masks, normalize_index
 from .tensor import Tensor
+from .versions import owner
 
 
 def assign(t, index, value):
@@ -83,7 +84,7 @@ def _check_writable(t, what):
     view = t.grad_fn
     while view is not None and hasattr(view, "view_of") and view.inputs is not None:
         base = view.inputs[0]
-        if not (isinstance(base, Tensor) and np.shares_memory(base.data, t.data)):
+        if not (isinstance(base, Tensor) and _same_memory(base.data, t.data)):
             break
         if base.grad_fn is None and base.requires_grad:
             raise RuntimeError(
@@ -96,6 +97,11 @@ def _check_writable(t, what):
             f"this tensor of shape {t.shape} is a view of another array's memory with no "
             f"recorded history, so the {what} would not reach the other tensor's gradient; "
             f"write into the tensor it was taken from, or take a copy() first")
+
+
+def _same_memory(a, b):
+    """True when ``b`` is ``a``'s memory or a view of it (empty views included)."""
+    return owner(a) is owner(b)
 
 
 def _write(t, index, raw):
@@ -129,7 +135,7 @@ def _rebind(t, node):
     view = previous
     if view is not None and hasattr(view, "view_of") and view.inputs is not None:
         base = view.inputs[0]
-        if isinstance(base, Tensor) and np.shares_memory(base.data, t.data):
+        if isinstance(base, Tensor) and _same_memory(base.data, t.data):
             _rebase(base, view, t)
 
 

@@ -203,34 +203,34 @@ class Tensor:
 
     # ---- operators ----------------------------------------------------------------------
     def __add__(self, other):
-        return _ops.add(self, other)
+        return _apply(_ops.Add(), self, other)
 
     def __radd__(self, other):
-        return _ops.add(other, self)
+        return _apply(_ops.Add(), other, self)
 
     def __sub__(self, other):
-        return _ops.sub(self, other)
+        return _apply(_ops.Sub(), self, other)
 
     def __rsub__(self, other):
-        return _ops.sub(other, self)
+        return _apply(_ops.Sub(), other, self)
 
     def __mul__(self, other):
-        return _ops.mul(self, other)
+        return _apply(_ops.Mul(), self, other)
 
     def __rmul__(self, other):
-        return _ops.mul(other, self)
+        return _apply(_ops.Mul(), other, self)
 
     def __truediv__(self, other):
-        return _ops.div(self, other)
+        return _apply(_ops.Div(), self, other)
 
     def __rtruediv__(self, other):
-        return _ops.div(other, self)
+        return _apply(_ops.Div(), other, self)
 
     def __pow__(self, other):
-        return _ops.pow(self, other)
+        return _apply(_ops.Pow(), self, other)
 
     def __rpow__(self, other):
-        return _ops.pow(other, self)
+        return _apply(_ops.Pow(), other, self)
 
     def __matmul__(self, other):
         return _ops.matmul(self, other)
@@ -239,7 +239,7 @@ class Tensor:
         return _ops.matmul(other, self)
 
     def __neg__(self):
-        return _ops.neg(self)
+        return _apply(_ops.Neg(), self)
 
     def __pos__(self):
         return self
@@ -416,6 +416,7 @@ def _compare(ufunc, x, other):
 
 
 from . import ops as _ops  # noqa: E402  (the ops import Tensor from this module)
+from .ops.base import apply as _apply  # noqa: E402
 from . import engine as _engine  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 from . import numpy_dispatch as _dispatch  # noqa: E402

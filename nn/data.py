@@ -1,6 +1,8 @@
 """Minibatches."""
 import numpy as np
 
+from .random import as_generator
+
 
 def batches(X, y, batch_size, shuffle=True, rng=None):
     """Yield ``(X_batch, y_batch)`` pairs covering the data once; the last may be smaller."""
@@ -12,7 +14,7 @@ def batches(X, y, batch_size, shuffle=True, rng=None):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
     order = np.arange(len(X))
     if shuffle:
-        (np.random.default_rng() if rng is None else rng).shuffle(order)
+        as_generator(rng).shuffle(order)
         for start in range(0, len(X), batch_size):
             index = order[start:start + batch_size]
             yield X[index], y[index]

@@ -6,6 +6,8 @@ import numpy as np
 
 from autograd import no_grad
 
+from .random import as_generator
+
 
 def calculate_gain(nonlinearity, param=None):
     """The recommended scale for a nonlinearity, as in PyTorch."""
@@ -31,16 +33,12 @@ def _fill(tensor, values):
     return tensor
 
 
-def _rng(rng):
-    return np.random.default_rng() if rng is None else rng
-
-
 def uniform_(tensor, a=0.0, b=1.0, rng=None):
-    return _fill(tensor, _rng(rng).uniform(a, b, size=tensor.shape))
+    return _fill(tensor, as_generator(rng).uniform(a, b, size=tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, rng=None):
-    return _fill(tensor, _rng(rng).normal(mean, std, size=tensor.shape))
+    return _fill(tensor, as_generator(rng).normal(mean, std, size=tensor.shape))
 
 
 def zeros_(tensor):

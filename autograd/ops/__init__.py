@@ -6,7 +6,7 @@ Each family module lists its public functions, under their NumPy names, in ``__a
 import importlib
 
 from .arithmetic import *  # noqa: F401,F403
-from .arithmetic import Abs, Cast, Copy  # noqa: F401
+from .arithmetic import Abs, Add, Cast, Copy, Div, Mul, Neg, Pow, Sub  # noqa: F401
 from .base import REGISTRY, Op, apply, as_tensor, elementwise  # noqa: F401
 from .cumulative import *  # noqa: F401,F403
 from .indexing import GetItem, Untake, getitem  # noqa: F401
@@ -17,6 +17,8 @@ from .shape import *  # noqa: F401,F403
 from .softmax import *  # noqa: F401,F403
 from .transcendental import *  # noqa: F401,F403
 from .transcendental import Exp, Log, ReLU, Sigmoid, Sqrt, Tanh  # noqa: F401
+# sliding windows (im2col) for convolution and pooling: engine ops, not NumPy functions
+from .windows import Col2Im, Windows, col2im, windows  # noqa: F401
 
 # (by module name: some families share their name with a function, e.g. matmul, softmax)
 FAMILIES = tuple(importlib.import_module(f"{__name__}.{family}") for family in (

@@ -36,9 +36,18 @@ class Op:
     # matmul: dx = g y): x * 3 never reads x, so an update of x after the forward is harmless.
     bilinear = False
 
+    # what the user called, where that differs from ``name`` (mean is a mul of a sum's result):
+    # to_dot and error messages show it
+    label = None
+
+    @property
+    def title(self):
+        """The op's name as the user knows it: the composite they called, or the op's own."""
+        return self.label or self.name
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.name:
+        if cls.__dict__.get("name"):
             if cls.name in REGISTRY:
                 raise RuntimeError(f"two ops are named {cls.name!r}")
             REGISTRY[cls.name] = cls
@@ -106,6 +115,18 @@ def apply(op, *args):
     return Tensor._result(out, None)
 
 
+_LABELLED = {}
+
+
+def labelled(op_class, label):
+    """``op_class`` shown as ``label``: the last op of a composite, named as the user called it."""
+    key = (op_class, label)
+    if key not in _LABELLED:
+        _LABELLED[key] = type(op_class.__name__ + "As" + label.title().replace("_", ""),
+                              (op_class,), {"__slots__": (), "label": label})
+    return _LABELLED[key]
+
+
 def input_shapes(values):
     return ", ".join(str(np.shape(v)) for v in values)
 
@@ -113,7 +134,7 @@ def input_shapes(values):
 def _check_forward(op, out, values):
     if out.dtype.kind in "fc" and not np.isfinite(out).all():
         raise FloatingPointError(
-            f"the forward of '{op.name}' produced NaN or inf (output shape {out.shape}, "
+            f"the forward of '{op.title}' produced NaN or inf (output shape {out.shape}, "
             f"input shapes {input_shapes(values)})")
 
 

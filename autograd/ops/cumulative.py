@@ -41,16 +41,26 @@ class CumProd(Op):
 
     def backward(self, g, x):
         out, axis = self.output(g), self.axis
-        zero = value(x) == 0
-        if not zero.any():
+        if not (value(x) == 0).any():
             return running_sum(g * out, axis, reverse=True) / x
-        # Before a slice's first zero the formula holds; at the first zero the gradient is the
-        # running sum of g times the products with that zero taken as 1; after it, 0.
-        zeros_so_far = np.cumsum(zero, axis)
-        before, first = zeros_so_far == 0, zero & (zeros_so_far == 1)
-        at_before = running_sum(g * out, axis, reverse=True) / where(before, x, 1)
-        at_first = running_sum(g * running_product(where(first, 1, x), axis), axis, reverse=True)
-        return where(before, at_before, where(first, at_first, 0))
+        # with zeros, no division: dx_i = (Π_{j<i} x_j) Σ_{k≥i} g_k Π_{i<j≤k} x_j, the inner
+        # products as the running products of an (n, n) matrix, so every order stays exact
+        last = x.ndim - 1
+        perm = [a for a in range(x.ndim) if a != axis] + [axis]
+        back = tuple(np.argsort(perm))
+        xt, gt = x.transpose(perm), g.transpose(perm)
+        n = xt.shape[-1]
+        after = np.triu(np.ones((n, n), dtype=bool), 1)  # j > i
+        inner = running_product(where(after, xt[..., None, :], 1), last + 1)
+        reach = np.triu(np.ones((n, n), dtype=bool))  # k >= i
+        total = (where(reach, inner, 0) * gt[..., None, :]).sum(axis=-1)
+        return (exclusive_product(xt, last) * total).transpose(back)
+
+
+def exclusive_product(x, axis):
+    """Π_{j<i} x_j along the last ``axis`` (1 at the first position), without division."""
+    ones = np.ones(x.shape[:-1] + (1,), dtype=value(x).dtype)
+    return np.concatenate([ones, running_product(x[..., :-1], axis)], axis=-1)
 
 
 def running_sum(x, axis, reverse=False):

@@ -91,4 +91,5 @@ def balanced_eq(x, reduced, axes):
     is_extreme = x == reduced
     if reduced.dtype.kind == "f" and np.isnan(reduced).any():  # a NaN is the extreme
         is_extreme |= np.isnan(x)
-    return is_extreme / is_extreme.sum(axis=axes, keepdims=True)
+    weights = is_extreme.astype(x.dtype if x.dtype.kind == "f" else np.float64)
+    return weights / weights.sum(axis=axes, keepdims=True)  # in x's dtype: float32 stays

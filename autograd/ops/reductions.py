@@ -4,9 +4,10 @@ import builtins
 import numpy as np
 
 from ..tensor import Tensor
-from .base import Op, apply, as_tensor
-from .helpers import (balanced_eq, exp, keepdims_shape, repeat_to_match_shape, value,
-                      where)
+from .arithmetic import Mul, Pow
+from .base import Op, apply, as_tensor, labelled
+from .cumulative import exclusive_product
+from .helpers import balanced_eq, exp, keepdims_shape, repeat_to_match_shape, value
 
 __all__ = ["sum", "prod", "max", "min", "amax", "amin", "logsumexp", "mean", "var", "std",
            "argmax", "argmin", "any", "all"]
@@ -117,17 +118,18 @@ class Prod(Reduction):
         if not self.keepdims:
             shape = keepdims_shape(x.shape, self.axes)
             g, out = g.reshape(shape), out.reshape(shape)
-        zero = value(x) == 0
-        if not zero.any():
+        if not (value(x) == 0).any():
             return g * out / x
-        # with zeros: the product of the others is that of the nonzero ones at the only zero
-        # of a slice, and 0 everywhere else in a slice holding a zero
-        count = zero.sum(axis=self.axes, keepdims=True)
-        nonzero = where(zero, 1, x)
-        others = (apply(Prod(self.axes, True), nonzero) if isinstance(nonzero, Tensor)
-                  else np.prod(nonzero, axis=self.axes, keepdims=True))
-        return g * where(zero, where(count == 1, others, 0),
-                         where(count == 0, others / nonzero, 0))
+        # with zeros, no division: Π_{j≠i} x_j as the product of the running products before
+        # and after i, over the reduced axes laid out as one last axis (exact at every order)
+        kept = [a for a in range(x.ndim) if a not in self.axes]
+        perm = kept + list(self.axes)
+        laid = x.transpose(perm).reshape(tuple(x.shape[a] for a in kept) + (-1,))
+        last = laid.ndim - 1
+        before = exclusive_product(laid, last)
+        after = exclusive_product(laid[..., ::-1], last)[..., ::-1]
+        others = (before * after).reshape(tuple(x.shape[a] for a in perm))
+        return g * others.transpose(tuple(np.argsort(perm)))
 
 
 def _reduce(op_class, x, axis, keepdims):
@@ -190,9 +192,7 @@ def mean(x, axis=None, keepdims=False):
     total = sum(x, axis, keepdims)
     if total.dtype.kind != "f":  # int tensors average to float64, as in numpy
         total = total.astype(np.float64)
-    if n == 0:
-        return total * np.nan
-    return total * (1.0 / n)
+    return apply(labelled(Mul, "mean")(), total, 1.0 / n if n else np.nan)
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
@@ -201,12 +201,13 @@ def var(x, axis=None, keepdims=False, ddof=0):
     n = _count(x, axis)
     centred = x - mean(x, axis, keepdims=True)
     with np.errstate(invalid="ignore"):
-        return (centred * centred).sum(axis=axis, keepdims=keepdims) * _scale(n - ddof)
+        return apply(labelled(Mul, "var")(), (centred * centred).sum(axis=axis, keepdims=keepdims),
+                     _scale(n - ddof))
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
     """√var over ``axis``, built from var."""
-    return var(x, axis, keepdims, ddof) ** 0.5
+    return apply(labelled(Pow, "std")(), var(x, axis, keepdims, ddof), 0.5)
 
 
 def _index_reduction(fn, name):

@@ -1,7 +1,8 @@
 """The softmax family, stable for logits of any size."""
 import numpy as np
 
-from .base import Op, apply, as_tensor
+from .arithmetic import Sub
+from .base import Op, apply, as_tensor, labelled
 from .reductions import logsumexp, normalize_axes
 
 __all__ = ["softmax", "log_softmax"]
@@ -39,4 +40,5 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     """x - logsumexp(x) along ``axis``, built from logsumexp."""
     x = as_tensor(x)
-    return x - logsumexp(x, axis=axis if x.ndim else None, keepdims=True)
+    return apply(labelled(Sub, "log_softmax")(), x,
+                 logsumexp(x, axis=axis if x.ndim else None, keepdims=True))

@@ -1,6 +1,8 @@
 """The fused linear layer: x @ w + b as one graph node."""
+import numpy as np
+
+from autograd import Tensor
 from autograd.ops import Op, apply
-from autograd.ops.helpers import value
 
 
 class Linear(Op):
@@ -36,14 +38,36 @@ class Linear(Op):
         return gx, gw, upstream  # summed to b's shape by the engine
 
 
+def _shape(a):
+    return a.shape if isinstance(a, (Tensor, np.ndarray)) else np.shape(a)
+
+
 def linear(x, w, b=None):
-    """x @ w + b with w of shape (in, out); one graph node."""
-    w_shape = value(w).shape
+    """x @ w + b with x of shape (..., in), w of shape (in, out), b of shape (out,) (or any
+    shape that broadcasts to the output's); one graph node.
+
+    The shapes are checked first (a few tuple comparisons), so a mismatch names the argument
+    at fault, both shapes and the shape that would fit.
+    """
+    x_shape, w_shape = _shape(x), _shape(w)
     if len(w_shape) != 2:
-        raise ValueError(f"linear needs a 2-D weight of shape (in, out), got {w_shape} "
-                         f"(input of shape {value(x).shape})")
-    try:
-        return apply(Linear(), x, w) if b is None else apply(Linear(), x, w, b)
-    except ValueError:
-        raise ValueError(f"linear: input of shape {value(x).shape} does not fit a weight of "
-                         f"shape {w_shape} (expected {w_shape[0]} input features)") from None
+        raise ValueError(f"linear needs a 2-D weight of shape (in_features, out_features), "
+                         f"got a weight of shape {w_shape} (input of shape {x_shape})")
+    if x_shape[-1:] != w_shape[:1]:
+        raise ValueError(f"linear: input of shape {x_shape} does not fit a weight of shape "
+                         f"{w_shape}: the input's last axis must have {w_shape[0]} "
+                         f"(in_features) entries")
+    if b is None:
+        return apply(Linear(), x, w)
+    b_shape = _shape(b)
+    if b_shape != w_shape[1:]:
+        out_shape = x_shape[:-1] + w_shape[1:]
+        try:
+            fits = np.broadcast_shapes(b_shape, out_shape) == out_shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"linear: bias of shape {b_shape} does not fit the output of "
+                             f"shape {out_shape} (input {x_shape} @ weight {w_shape}); pass a "
+                             f"bias of shape ({w_shape[1]},), one per output feature")
+    return apply(Linear(), x, w, b)

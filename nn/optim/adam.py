@@ -1,33 +1,41 @@
-"""Adam and AdamW, as torch.optim.Adam and torch.optim.AdamW (without amsgrad)."""
+"""Adam and AdamW, as torch.optim.Adam and torch.optim.AdamW (with amsgrad and maximize)."""
+import numbers
+
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_flags, check_nonnegative, signed_gradient
 
 
 class Adam(Optimizer):
     """Adam with bias-corrected moment estimates; weight decay is added to the gradient (L2).
 
-    g = grad + wd p;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
-    p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+    g = ±grad + wd p (minus when maximize);  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+    amsgrad: u = max(u, v), else u = v;  p -= lr / (1 - b1^t) * m / (sqrt(u / (1 - b2^t)) + eps)
     """
 
-    _state_arrays = ("exp_avg", "exp_avg_sq")
+    _state_arrays = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _state_counters = ("step",)
     _required_state = ("step", "exp_avg", "exp_avg_sq")
     _decoupled_weight_decay = False
 
-    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 amsgrad=False, *, maximize=False):
+        defaults = dict(lr=lr, betas=_pair(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
         check_nonnegative(group, "lr", "eps", "weight_decay")
-        beta1, beta2 = group["betas"]
-        for i, beta in enumerate((beta1, beta2)):
+        check_flags(group, "amsgrad", "maximize")
+        group["betas"] = betas = _pair(group["betas"])
+        for i, beta in enumerate(betas):
+            if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+                raise TypeError(f"Invalid beta parameter at index {i}: {beta!r} (a number is "
+                                "needed)")
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta!r}")
 
-    def _init_state(self, data):
+    def _init_state(self, data, group):
         return {"step": 0, "exp_avg": np.zeros_like(data), "exp_avg_sq": np.zeros_like(data)}
 
     def _update_group(self, group):
@@ -35,19 +43,17 @@ class Adam(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
+        amsgrad = bool(group["amsgrad"])
+        maximize = bool(group["maximize"])
         decoupled = self._decoupled_weight_decay
-        coupled_decay = weight_decay and not decoupled
-        for data, grad, state, scratch in self._params_with_grad(group, 2 if coupled_decay else 1):
+        coupled_decay = weight_decay if not decoupled else 0.0
+        n_scratch = 2 if coupled_decay or maximize else 1
+        for data, grad, state, scratch in self._params_with_grad(group, n_scratch):
             step = state["step"] = state["step"] + 1
-            work = scratch[0]
-            if weight_decay:
-                if decoupled:
-                    data *= 1.0 - lr * weight_decay
-                else:
-                    np.multiply(data, weight_decay, out=work)
-                    work += grad
-                    grad = work
-                    work = scratch[1]
+            if decoupled and weight_decay:
+                data *= 1.0 - lr * weight_decay
+            grad = signed_gradient(grad, data, maximize, coupled_decay, scratch[0])
+            work = scratch[1] if grad is scratch[0] else scratch[0]
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             # m moves a fraction (1 - b1) of the way to g: torch's lerp form.
             np.subtract(grad, exp_avg, out=work)
@@ -57,10 +63,17 @@ class Adam(Optimizer):
             np.multiply(grad, 1.0 - beta2, out=work)
             work *= grad
             exp_avg_sq += work
-            # lr/c1 m / (sqrt(v)/sqrt(c2) + eps) = (lr sqrt(c2)/c1) m / (sqrt(v) + eps sqrt(c2)):
+            if amsgrad:
+                denominator = state.get("max_exp_avg_sq")
+                if denominator is None:
+                    denominator = state["max_exp_avg_sq"] = np.zeros_like(data)
+                np.maximum(denominator, exp_avg_sq, out=denominator)
+            else:
+                denominator = exp_avg_sq
+            # lr/c1 m / (sqrt(u)/sqrt(c2) + eps) = (lr sqrt(c2)/c1) m / (sqrt(u) + eps sqrt(c2)):
             # the same update with one pass over memory fewer.
             root_c2 = (1.0 - beta2 ** step) ** 0.5
-            np.sqrt(exp_avg_sq, out=work)
+            np.sqrt(denominator, out=work)
             work += eps * root_c2
             np.divide(exp_avg, work, out=work)
             work *= -lr * root_c2 / (1.0 - beta1 ** step)
@@ -70,10 +83,22 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: the decay shrinks p directly, not through g.
 
-    p *= 1 - lr wd;  then Adam's update with g = grad
+    p *= 1 - lr wd;  then Adam's update with g = ±grad
     """
 
     _decoupled_weight_decay = True
 
-    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)
+
+
+def _pair(betas):
+    """``betas`` as a tuple of two, or TypeError/ValueError saying what is wrong."""
+    if not isinstance(betas, (tuple, list)):
+        raise TypeError(f"betas must be a pair (beta1, beta2), not {type(betas).__name__}")
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {len(betas)} values: "
+                         f"{tuple(betas)!r}")
+    return tuple(betas)

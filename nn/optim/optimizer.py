@@ -7,6 +7,8 @@ import numbers
 
 import numpy as np
 
+from .plain import as_count, as_index, check_dict, check_list, plain
+
 
 def _is_param(obj):
     return isinstance(getattr(obj, "data", None), np.ndarray) and hasattr(obj, "grad")
@@ -21,7 +23,8 @@ class Optimizer:
 
     A subclass sets ``_state_arrays`` (names of buffers shaped like the parameter),
     ``_state_counters`` (names of step counters), ``_required_state``, and implements
-    ``_check_hyperparameters(group)``, ``_init_state(data)`` and ``_update_group(group)``.
+    ``_check_hyperparameters(group)``, ``_init_state(data, group)`` and
+    ``_update_group(group)``.
     """
 
     _state_arrays = ()
@@ -35,6 +38,7 @@ class Optimizer:
                 f"not {type(params).__name__}")
         self.defaults = dict(defaults)
         self.state = {}
+        self._step_count = 0
         self._scratch = {}  # param -> (its data array, work arrays reused every step); never saved
         self.param_groups = []
         groups = list(params)
@@ -81,11 +85,19 @@ class Optimizer:
         self._check_hyperparameters(group)
         self.param_groups.append(group)
 
-    def zero_grad(self):
-        """Set every parameter's ``.grad`` to None (never writes into the old gradient)."""
+    def zero_grad(self, set_to_none=True):
+        """Clear every parameter's gradient.
+
+        ``set_to_none=True`` sets ``.grad`` to None (never writing into the old gradient);
+        ``False`` zeroes the existing ``.grad`` arrays in place (as PyTorch's option), so
+        the next backward accumulates into the same memory.
+        """
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.fill(0)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` re-evaluates the loss first."""
@@ -96,6 +108,7 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._update_group(group)
+        self._step_count += 1  # lets a scheduler tell that it is stepped out of order
         return loss
 
     def _params_with_grad(self, group, n_scratch):
@@ -115,7 +128,7 @@ class Optimizer:
                                  f"of shape {data.shape}")
             st = state.get(p)
             if st is None:
-                st = state[p] = self._init_state(data)
+                st = state[p] = self._init_state(data, group)
             # Work arrays are tied to the very array they were made for, so that rebinding
             # p.data (to another shape or dtype) just makes new ones.
             owner, scratch = scratches.get(p, (None, ()))
@@ -126,55 +139,81 @@ class Optimizer:
             p._version += 1
 
     def state_dict(self):
-        """``{"state": {index: {name: array copy or number}}, "param_groups": [...]}``.
+        """``{"state": {"index": {name: array copy or int}}, "param_groups": [{...}]}``.
 
-        Parameters are numbered in order across the groups; each saved group holds its
-        hyper-parameters and ``"params"``, the list of its parameters' indices.
+        A plain structure (str keys, lists, arrays, numbers, strings; see ``plain``) that
+        ``nn.save`` stores. Parameters are numbered in order across the groups, and the state's
+        keys are those numbers as strings; each saved group holds its hyper-parameters (tuples
+        as lists) and ``"params"``, the list of its parameters' indices.
         """
         groups = []
         params = []
-        for group in self.param_groups:
-            saved = {k: v for k, v in group.items() if k != "params"}
+        for i, group in enumerate(self.param_groups):
+            saved = plain({k: v for k, v in group.items() if k != "params"},
+                          f"param_groups[{i}]")
             saved["params"] = list(range(len(params), len(params) + len(group["params"])))
             params.extend(group["params"])
             groups.append(saved)
         state = {}
         for index, p in enumerate(params):
             entry = self.state.get(p)
-            if entry:  # like torch, parameters never stepped (or stateless) are left out
-                state[index] = {name: value.copy() if isinstance(value, np.ndarray) else value
-                                for name, value in entry.items()}
+            if entry:  # parameters never stepped (or stateless) are left out
+                state[str(index)] = plain(entry, f"state of parameter {index}")
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Load what ``state_dict()`` returned; every check is done before anything changes."""
-        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
-            raise ValueError(
-                "an optimizer state dict has exactly the keys 'state' and 'param_groups'")
-        saved_groups = list(state_dict["param_groups"])
+        """Load what ``state_dict()`` returned (or its JSON-like copy).
+
+        Every check is done before anything changes: a bad state dict raises (TypeError for a
+        wrong type, ValueError for a wrong value, layout or shape) and leaves the optimizer as
+        it was. Buffers are copied into the parameters' dtype.
+        """
+        check_dict(state_dict, "an optimizer state dict")
+        if set(state_dict) != {"state", "param_groups"}:
+            raise ValueError("an optimizer state dict has exactly the keys 'state' and "
+                             f"'param_groups', got {sorted(map(str, state_dict))}")
+        saved_groups = state_dict["param_groups"]
+        check_list(saved_groups, "state_dict['param_groups']")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
                              f"this optimizer has {len(self.param_groups)}")
         param_of = {}
         new_hypers = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            indices = list(saved.get("params", ()))
+            check_dict(saved, f"parameter group {i} of the loaded state dict")
+            indices = saved.get("params", [])
+            check_list(indices, f"parameter group {i}'s 'params'")
             if len(indices) != len(group["params"]):
                 raise ValueError(f"parameter group {i} of the loaded state dict has {len(indices)} "
                                  f"parameters, this optimizer's has {len(group['params'])}")
-            param_of.update(zip(indices, group["params"]))
-            hyper = {k: v for k, v in saved.items() if k != "params"}
+            for index, p in zip(indices, group["params"]):
+                index = as_index(index, f"parameter group {i}'s 'params'")
+                if index in param_of:
+                    raise ValueError(f"parameter index {index} appears more than once in the "
+                                     "loaded state dict's parameter groups")
+                param_of[index] = p
+            hyper = plain({k: v for k, v in saved.items() if k != "params"},
+                          f"parameter group {i}")
             missing = [name for name in self.defaults if name not in hyper]
             if missing:
                 raise ValueError(f"parameter group {i} of the loaded state dict lacks {missing}")
+            for name, default in self.defaults.items():
+                if isinstance(default, tuple) and isinstance(hyper[name], list):
+                    hyper[name] = tuple(hyper[name])  # a tuple saved as a list comes back
             self._check_hyperparameters(hyper)
             new_hypers.append(hyper)
+        saved_state = state_dict["state"]
+        check_dict(saved_state, "state_dict['state']")
         new_state = {}
-        for index, entry in state_dict["state"].items():
+        for key, entry in saved_state.items():
+            index = as_index(key, "state_dict['state']")
             if index not in param_of:
-                raise ValueError(f"loaded state dict has state for parameter {index!r}, "
+                raise ValueError(f"loaded state dict has state for parameter {index}, "
                                  "which no parameter group holds")
             p = param_of[index]
+            if p in new_state:
+                raise ValueError(f"loaded state dict has state for parameter {index} twice")
+            check_dict(entry, f"state of parameter {index}")
             new_state[p] = self._load_state_entry(index, entry, p.data)
         self.state = new_state
         for group, hyper in zip(self.param_groups, new_hypers):
@@ -187,7 +226,8 @@ class Optimizer:
         """Check one parameter's saved state and return a copy in the parameter's dtype."""
         unknown = set(entry) - set(self._state_arrays) - set(self._state_counters)
         if unknown:
-            raise ValueError(f"state of parameter {index} has unknown entries {sorted(unknown)}")
+            raise ValueError(f"state of parameter {index} has unknown entries "
+                             f"{sorted(map(str, unknown))}")
         missing = [name for name in self._required_state if entry.get(name) is None]
         if missing:
             raise ValueError(f"state of parameter {index} lacks {missing}")
@@ -196,23 +236,25 @@ class Optimizer:
             if value is None:
                 continue
             if name in self._state_counters:
-                if not isinstance(value, numbers.Real) or value < 0:
-                    raise ValueError(f"state {name!r} of parameter {index} must be a "
-                                     f"non-negative number, got {value!r}")
-                loaded[name] = int(value) if float(value).is_integer() else float(value)
+                loaded[name] = as_count(value, f"state {name!r} of parameter {index}")
                 continue
-            array = np.asarray(value)
-            if array.shape != data.shape:
-                raise ValueError(f"state {name!r} of parameter {index} has shape {array.shape}, "
+            if not isinstance(value, np.ndarray):
+                raise TypeError(f"state {name!r} of parameter {index} must be a numpy array, "
+                                f"not {type(value).__name__}")
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"state {name!r} of parameter {index} has dtype {value.dtype}; "
+                                "it must hold numbers")
+            if value.shape != data.shape:
+                raise ValueError(f"state {name!r} of parameter {index} has shape {value.shape}, "
                                  f"the parameter has shape {data.shape}")
-            loaded[name] = np.array(array, dtype=data.dtype, copy=True)
+            loaded[name] = np.array(value, dtype=data.dtype, copy=True)
         return loaded
 
     # Subclass hooks.
     def _check_hyperparameters(self, group):
         raise NotImplementedError
 
-    def _init_state(self, data):
+    def _init_state(self, data, group):
         raise NotImplementedError
 
     def _update_group(self, group):
@@ -220,8 +262,34 @@ class Optimizer:
 
 
 def check_nonnegative(group, *names):
-    """Raise ValueError naming the first hyper-parameter of ``group`` that is not >= 0."""
+    """Raise naming the first hyper-parameter of ``group`` that is not a number >= 0."""
     for name in names:
         value = group[name]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"Invalid {name} value: {value!r} (a number is needed)")
         if not 0.0 <= value:  # also rejects NaN
             raise ValueError(f"Invalid {name} value: {value!r}")
+
+
+def check_flags(group, *names):
+    """Raise TypeError naming the first hyper-parameter of ``group`` that is not a bool."""
+    for name in names:
+        if not isinstance(group[name], (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, not {group[name]!r}")
+
+
+def signed_gradient(grad, data, maximize, weight_decay, out):
+    """The gradient the update descends: ``-grad`` when maximizing, plus ``weight_decay p``.
+
+    Returns ``grad`` itself when neither applies, else the result written into ``out``.
+    """
+    if weight_decay:
+        np.multiply(data, weight_decay, out=out)
+        if maximize:
+            out -= grad
+        else:
+            out += grad
+        return out
+    if maximize:
+        return np.negative(grad, out=out)
+    return grad

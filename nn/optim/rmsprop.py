@@ -1,28 +1,32 @@
-"""RMSprop (non-centred), as torch.optim.RMSprop."""
+"""RMSprop, plain or centred, as torch.optim.RMSprop."""
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_flags, check_nonnegative, signed_gradient
 
 
 class RMSprop(Optimizer):
     """Divide the gradient by a running root mean square of recent gradients.
 
-    g = grad + wd p;  v = alpha v + (1 - alpha) g^2;  b = mu b + g / (sqrt(v) + eps);
-    p -= lr b   (p -= lr g / (sqrt(v) + eps) when mu = 0; v and b start at 0)
+    g = ±grad + wd p (minus when maximize);  v = alpha v + (1 - alpha) g^2;
+    centred: a = alpha a + (1 - alpha) g, d = sqrt(v - a^2) + eps; else d = sqrt(v) + eps;
+    b = mu b + g / d, p -= lr b   (p -= lr g / d when mu = 0; v, a and b start at 0)
     """
 
-    _state_arrays = ("square_avg", "momentum_buffer")
+    _state_arrays = ("square_avg", "momentum_buffer", "grad_avg")
     _state_counters = ("step",)
     _required_state = ("step", "square_avg")
 
-    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay)
+    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0,
+                 centered=False, *, maximize=False):
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                        centered=centered, maximize=maximize)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
         check_nonnegative(group, "lr", "eps", "momentum", "weight_decay", "alpha")
+        check_flags(group, "centered", "maximize")
 
-    def _init_state(self, data):
+    def _init_state(self, data, group):
         return {"step": 0, "square_avg": np.zeros_like(data)}
 
     def _update_group(self, group):
@@ -31,21 +35,31 @@ class RMSprop(Optimizer):
         eps = float(group["eps"])
         momentum = float(group["momentum"])
         weight_decay = float(group["weight_decay"])
-        n_scratch = 2 if weight_decay else 1
+        centered = bool(group["centered"])
+        maximize = bool(group["maximize"])
+        n_scratch = 2 if weight_decay or maximize else 1
         for data, grad, state, scratch in self._params_with_grad(group, n_scratch):
             state["step"] += 1
-            work = scratch[0]
-            if weight_decay:
-                np.multiply(data, weight_decay, out=work)
-                work += grad
-                grad = work
-                work = scratch[1]
+            grad = signed_gradient(grad, data, maximize, weight_decay, scratch[0])
+            work = scratch[1] if grad is scratch[0] else scratch[0]
             square_avg = state["square_avg"]
             square_avg *= alpha
             np.multiply(grad, 1.0 - alpha, out=work)
             work *= grad
             square_avg += work
-            np.sqrt(square_avg, out=work)
+            if centered:
+                grad_avg = state.get("grad_avg")
+                if grad_avg is None:
+                    grad_avg = state["grad_avg"] = np.zeros_like(data)
+                # a moves a fraction (1 - alpha) of the way to g: torch's lerp form.
+                np.subtract(grad, grad_avg, out=work)
+                work *= 1.0 - alpha
+                grad_avg += work
+                np.multiply(grad_avg, grad_avg, out=work)
+                np.subtract(square_avg, work, out=work)
+                np.sqrt(work, out=work)
+            else:
+                np.sqrt(square_avg, out=work)
             work += eps
             np.divide(grad, work, out=work)
             if momentum > 0:

@@ -1,32 +1,33 @@
 """Stochastic gradient descent, optionally with (Nesterov) momentum, as torch.optim.SGD."""
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_flags, check_nonnegative, signed_gradient
 
 
 class SGD(Optimizer):
     """SGD with PyTorch's momentum convention (the velocity is not scaled by lr).
 
-    g = grad + wd p;  b = mu b + (1 - dampening) g  (b = g on the first step);
-    p -= lr (g + mu b if nesterov else b)   (p -= lr g when mu = 0)
+    g = ±grad + wd p (minus when maximize);  b = mu b + (1 - dampening) g  (b = g on the first
+    step);  p -= lr (g + mu b if nesterov else b)   (p -= lr g when mu = 0)
     """
 
     _state_arrays = ("momentum_buffer",)
 
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
-                 weight_decay=0.0):
+                 weight_decay=0.0, *, maximize=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                        weight_decay=weight_decay)
+                        weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
         check_nonnegative(group, "lr", "momentum", "weight_decay")
+        check_flags(group, "nesterov", "maximize")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a positive momentum and zero dampening, "
                              f"got momentum={group['momentum']!r}, "
                              f"dampening={group['dampening']!r}")
 
-    def _init_state(self, data):
+    def _init_state(self, data, group):
         return {}  # the momentum buffer starts as a copy of the first gradient
 
     def _update_group(self, group):
@@ -35,14 +36,12 @@ class SGD(Optimizer):
         dampening = float(group["dampening"])
         nesterov = bool(group["nesterov"])
         weight_decay = float(group["weight_decay"])
-        # Nesterov with weight decay needs g and mu * b alive at once.
-        n_scratch = 2 if nesterov and weight_decay else 1
+        maximize = bool(group["maximize"])
+        # Nesterov with a rewritten gradient needs g and mu * b alive at once.
+        n_scratch = 2 if nesterov and (weight_decay or maximize) else 1
         for data, grad, state, scratch in self._params_with_grad(group, n_scratch):
             work = scratch[0]
-            if weight_decay:
-                np.multiply(data, weight_decay, out=work)
-                work += grad
-                grad = work
+            grad = signed_gradient(grad, data, maximize, weight_decay, work)
             if momentum:
                 buf = state.get("momentum_buffer")
                 if buf is None:

@@ -50,3 +50,30 @@ def test_to_dot_labels_the_tensors_it_is_given_names_for():
     assert '"c = mul\\n2"' in text
     assert '"a (leaf, requires_grad)\\nscalar"' in text
     assert '"b (constant)\\n2"' in text
+
+
+def test_to_dot_after_backward_says_the_graph_was_freed():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    text = to_dot(loss)
+    assert "graph was freed by backward" in text and "retain_graph=True" in text
+    kept = (x * x).sum()
+    kept.backward(retain_graph=True)
+    assert "freed" not in to_dot(kept) and 'label="mul' in to_dot(kept)
+
+
+def test_to_dot_labels_composites_by_what_the_user_called():
+    x = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    text = to_dot(x.mean() + x.var() + x.std() + x.log_softmax().sum())
+    for name in ("mean", "var", "std", "log_softmax"):
+        assert re.search(rf'label="{name}\\n', text), name
+
+
+def test_to_dot_draws_the_graph_as_it_was_before_an_in_place_update():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y + 1
+    y[0] = 5.0
+    text = to_dot(z)
+    assert 'label="add' in text and 'label="mul' in text and "setitem" not in text

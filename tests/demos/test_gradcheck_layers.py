@@ -1,4 +1,6 @@
-"""demos/gradcheck_layers.py prints the seed notebook's checks, in its words, and they pass."""
+"""demos/gradcheck_layers.py prints the seed notebook's checks and the course's next ones,
+in their words, and they pass."""
+import functools
 import os
 import re
 import subprocess
@@ -25,7 +27,32 @@ NOTEBOOK_LINES = [
     "dx error: ",
 ]
 
+# The next exercises' lines, after the seed's, in their notebooks' order.
+COURSE_LINES = [
+    "Before batch normalization:",
+    "After batch normalization (gamma=1, beta=0)",
+    "After batch normalization (gamma= [1. 2. 3.] , beta= [11. 12. 13.] )",
+    "After batch normalization (test-time):",
+    "dx error: ", "dgamma error: ", "dbeta error: ",
+    "Before layer normalization:",
+    "After layer normalization (gamma=1, beta=0)",
+    "After layer normalization (gamma= [3. 3. 3.] , beta= [5. 5. 5.] )",
+    "dx error: ", "dgamma error: ", "dbeta error: ",
+    "Running tests with p =  0.25", "Running tests with p =  0.4", "Running tests with p =  0.7",
+    "dx relative error: ",
+    "Testing conv_forward_naive",
+    "difference: ",
+    "Testing conv_backward_naive function",
+    "dx error: ", "dw error: ", "db error: ",
+    "Testing max_pool_forward_naive function:",
+    "difference: ",
+    "Testing max_pool_backward_naive function:",
+    "dx error: ",
+]
+CHECKS = 17
 
+
+@functools.lru_cache(maxsize=None)  # one run of the demo serves every test that reads it
 def run(code=None, *args):
     command = [sys.executable, SCRIPT, *args] if code is None else [sys.executable, "-c", code]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -40,9 +67,36 @@ def number_after(label, text, which=0):
 def test_prints_the_notebook_checks_in_order():
     out = run()
     position = 0
-    for line in NOTEBOOK_LINES:
+    for line in NOTEBOOK_LINES + COURSE_LINES:
         position = out.index(line, position) + len(line)
-    assert out.rstrip().endswith("all 6 checks passed")
+    assert out.rstrip().endswith(f"all {CHECKS} checks passed")
+
+
+def test_the_softmax_gradient_prints_as_a_10_by_3_matrix():
+    out = run()
+    block = out.split("gradient is a matrix with shape 10x3\n", 1)[1].split("\n\n", 1)[0]
+    rows = block.splitlines()
+    assert len(rows) == 10
+    assert rows[0].startswith("[[") and rows[-1].endswith("]]")
+    assert all(len(row.strip("[] ").split()) == 3 for row in rows)
+
+
+def test_the_course_checks_are_as_small_as_its_notebooks_say():
+    out = run()
+    course = out[out.index("Before batch normalization:"):]
+    # the convolution's and max pool's forwards, against the notebook's 8-digit numbers
+    assert number_after("difference: ", course, 0) < 1e-7  # notebook ~2e-8
+    assert number_after("difference: ", course, 1) < 1e-7  # notebook ~4e-8
+    for label in ("dx error: ", "dgamma error: ", "dbeta error: ", "dw error: ", "db error: "):
+        for value in re.findall(rf"^{re.escape(label)}\s*(\S+)$", course, re.MULTILINE):
+            assert float(value) < 1e-6, (label, value)
+    assert number_after("dx relative error: ", course) < 1e-9
+    fractions = [float(v) for v in re.findall(
+        r"^Fraction of train-time output set to zero:\s+(\S+)$", course, re.MULTILINE)]
+    assert [round(f, 2) for f in fractions] == [0.75, 0.6, 0.3]
+    means = re.search(r"After batch normalization \(gamma=1, beta=0\)\n  means:\s+\[(.*)\]",
+                      course).group(1).split()
+    assert max(abs(float(m)) for m in means) < 1e-12
 
 
 def test_errors_are_as_small_as_the_notebook_says():
@@ -65,4 +119,4 @@ def test_without_scipy_it_checks_with_numerical_gradient_only():
     assert "scipy is not installed" in out
     assert "difference should be ~10e-8" not in out
     assert "relative error against numerical_gradient" in out
-    assert out.rstrip().endswith("all 5 checks passed")
+    assert out.rstrip().endswith(f"all {CHECKS - 1} checks passed")

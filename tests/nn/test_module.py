@@ -325,3 +325,79 @@ def test_empty_sequential_is_the_identity():
     x = Tensor(np.ones(3))
     assert len(nn.Sequential()) == 0
     assert nn.Sequential()(x) is x
+
+
+# ---- requires_grad_, apply, astype, zero_grad(set_to_none=False) ------------------------------
+def test_requires_grad_freezes_and_unfreezes_every_parameter():
+    model = mlp()
+    assert model.requires_grad_(False) is model
+    assert not any(p.requires_grad for p in model.parameters())
+    assert not model(Tensor(np.ones((2, 4)))).requires_grad  # no graph to any parameter
+    model[0].requires_grad_(True)
+    assert [p.requires_grad for p in model.parameters()] == [True, True, False, False]
+
+
+def test_apply_visits_children_before_the_module_and_returns_it():
+    model = nn.Sequential(nn.Sequential(nn.ReLU()), nn.Tanh())
+    visited = []
+    assert model.apply(lambda m: visited.append(type(m).__name__)) is model
+    assert visited == ["ReLU", "Sequential", "Tanh", "Sequential"]
+    model = mlp()
+    model.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)
+    assert not model[0].bias.data.any() and not model[2].bias.data.any()
+
+
+def test_astype_casts_every_parameter_grad_and_float_buffer_in_place():
+    model = mlp()
+    model.register_buffer("count", np.array(3, dtype=np.int64))
+    model[0].register_buffer("mean", np.zeros(5))
+    model(Tensor(np.ones((2, 4)))).sum().backward()
+    params = list(model.parameters())
+    assert model.astype(np.float32) is model
+    assert all(a is b for a, b in zip(model.parameters(), params))  # the same objects
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in params)
+    assert model[0].mean.dtype == np.float32
+    assert model.count.dtype == np.int64  # a counter stays an integer
+    assert model(Tensor(np.ones((2, 4), np.float32))).dtype == np.float32
+    with pytest.raises(TypeError, match="floating dtype"):
+        model.astype(np.int32)
+
+
+def test_zero_grad_without_set_to_none_zeroes_the_same_arrays():
+    model = mlp()
+    model(Tensor(np.ones((2, 4)))).sum().backward()
+    grads = [p.grad for p in model.parameters()]
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is g and not g.any() for p, g in zip(model.parameters(), grads))
+    model.zero_grad()
+    model.zero_grad(set_to_none=False)  # None stays None
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_replacing_a_submodule_keeps_its_place_in_the_order():
+    model = mlp()
+    model[0] = nn.Linear(4, 5, rng=3)
+    assert list(model.state_dict())[:2] == ["0.weight", "0.bias"]
+
+
+# ---- a plain list of modules is not registered: say so ----------------------------------------
+@pytest.mark.parametrize("holder, remedy", [(list, "ModuleList"), (tuple, "ModuleList"),
+                                            (lambda ms: dict(enumerate(ms)), "ModuleDict")])
+def test_a_plain_container_of_modules_warns_at_assignment_with_the_remedy(holder, remedy):
+    class Net(nn.Module):
+        def __init__(self):
+            self.layers = holder([nn.Linear(2, 2, rng=0), nn.Linear(2, 2, rng=1)])
+
+    with pytest.warns(UserWarning) as record:
+        net = Net()
+    message = str(record[0].message)
+    assert "Net.layers" in message and "not registered" in message and remedy in message
+    assert record[0].filename == __file__  # points at the user's assignment
+    assert list(net.parameters()) == []
+
+
+def test_a_plain_list_of_numbers_does_not_warn(recwarn):
+    layer = nn.Linear(2, 2, rng=0)
+    layer.sizes = [2, 3]
+    layer.names = {"a": 1}
+    assert len(recwarn) == 0

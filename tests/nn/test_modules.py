@@ -1,4 +1,4 @@
-"""Layers and losses as Modules: Linear, ReLU, Tanh, Sigmoid, Dropout, CrossEntropyLoss, MSELoss."""
+"""Layers and losses as Modules: Linear, the activations, Dropout, CrossEntropyLoss, MSELoss."""
 import warnings
 
 import numpy as np
@@ -247,3 +247,57 @@ def test_mse_loss_module_gradient():
     target = normal(4, 3, seed=1)
     nn.MSELoss()(prediction, target).backward()
     np.testing.assert_allclose(prediction.grad, 2 * (prediction.data - target) / 12, rtol=1e-13)
+
+
+def test_cross_entropy_loss_module_passes_its_options_on():
+    logits = normal(4, 3)
+    labels = np.array([0, -1, 2, 1])
+    options = dict(weight=np.array([1.0, 2.0, 0.5]), ignore_index=-1, label_smoothing=0.1)
+    np.testing.assert_allclose(nn.CrossEntropyLoss("sum", **options)(Tensor(logits), labels).data,
+                               nn.functional.cross_entropy(Tensor(logits), labels, "sum",
+                                                           **options).data, rtol=0)
+    with pytest.raises(ValueError, match="reduction"):
+        nn.CrossEntropyLoss("avg")
+
+
+# ---- the activation modules ---------------------------------------------------------------
+ACTIVATION_MODULES = [
+    (nn.LeakyReLU(), lambda x: np.where(x > 0, x, 0.01 * x), "LeakyReLU(negative_slope=0.01)"),
+    (nn.LeakyReLU(0.2), lambda x: np.where(x > 0, x, 0.2 * x), "LeakyReLU(negative_slope=0.2)"),
+    (nn.ELU(), lambda x: np.where(x > 0, x, np.expm1(x)), "ELU(alpha=1.0)"),
+    (nn.ELU(alpha=0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)), "ELU(alpha=0.5)"),
+    (nn.SiLU(), lambda x: x * expit(x), "SiLU()"),
+    (nn.Softplus(), lambda x: np.where(x > 20, x, np.logaddexp(0, x)),
+     "Softplus(beta=1.0, threshold=20.0)"),
+    (nn.Softplus(beta=2.0, threshold=1.0), lambda x: np.where(2 * x > 1, x,
+                                                              np.logaddexp(0, 2 * x) / 2),
+     "Softplus(beta=2.0, threshold=1.0)"),
+    (nn.Softmax(), lambda x: np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True),
+     "Softmax(axis=-1)"),
+    (nn.Softmax(axis=0), lambda x: np.exp(x) / np.exp(x).sum(axis=0, keepdims=True),
+     "Softmax(axis=0)"),
+]
+
+
+@pytest.mark.parametrize("module, formula, text", ACTIVATION_MODULES,
+                         ids=[text for _, _, text in ACTIVATION_MODULES])
+def test_activation_modules_compute_their_formula_and_repr(module, formula, text):
+    x = normal(3, 4) * 4
+    x[0, 0] = 25.0  # past softplus's threshold
+    np.testing.assert_allclose(module(Tensor(x)).data, formula(x), rtol=1e-12, atol=1e-15)
+    assert repr(module) == text
+    assert list(module.parameters()) == []
+
+
+def test_activation_modules_train_inside_a_network():
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.SiLU(), nn.Linear(4, 4, rng=1),
+                          nn.LeakyReLU(), nn.Linear(4, 2, rng=2), nn.Softmax())
+    out = model(Tensor(normal(5, 3)))
+    np.testing.assert_allclose(out.data.sum(axis=1), np.ones(5), rtol=1e-12)
+    (out[:, 0].sum()).backward()
+    assert all(p.grad is not None and np.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_softplus_module_rejects_a_non_positive_beta():
+    with pytest.raises(ValueError, match="beta > 0"):
+        nn.Softplus(beta=-1.0)
