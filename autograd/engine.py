@@ -6,7 +6,7 @@ have, and frees the node's saved values right after (unless ``retain_graph``).
 """
 import numpy as np
 
-from .grad_mode import _Mode
+from .grad_mode import _Mode, is_anomaly_enabled
 from .ops.base import input_shapes
 from .ops.helpers import unbroadcast
 from .tensor import Tensor
@@ -148,7 +148,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         if root.grad_fn in dependencies:
             _accumulate(pending, root.grad_fn, seed, False, owned)
     ready = [node for node in pending if dependencies[node] == 0]
-    anomaly = _Mode.detect_anomaly
+    anomaly = is_anomaly_enabled()
     while ready:
         node = ready.pop()
         upstream = pending.pop(node)

@@ -10,10 +10,10 @@ the base's history (a ``view_write`` node), as PyTorch does for views it tracks.
 """
 import numpy as np
 
-from .grad_mode import _Mode
+from .grad_mode import _Mode, is_grad_enabled
 from .ops.indexing import SetItem, ViewWrite, assignment_masks, normalize_index
 from .tensor import Tensor
-from .versions import owner
+from .versions import owner, record_update
 
 
 def assign(t, index, value):
@@ -21,8 +21,8 @@ def assign(t, index, value):
     index = normalize_index(index)
     value_is_tensor = isinstance(value, Tensor)
     raw = value.data if value_is_tensor else value
-    tracked = _Mode.grad_enabled and (t.requires_grad or
-                                      (value_is_tensor and value.requires_grad))
+    tracked = is_grad_enabled() and (t.requires_grad or
+                                     (value_is_tensor and value.requires_grad))
     if not tracked:
         _write(t, index, raw)
         t._version += 1
@@ -42,7 +42,7 @@ def assign(t, index, value):
 def update(t, op, other, ufunc, reads_self):
     """``t op= other`` (``+= -= *= /=``): the update's op gets the old ``t`` as its input."""
     other_requires = isinstance(other, Tensor) and other.requires_grad
-    if not (_Mode.grad_enabled and (t.requires_grad or other_requires)):
+    if not (is_grad_enabled() and (t.requires_grad or other_requires)):
         ufunc(t.data, other.data if isinstance(other, Tensor) else other, out=t.data,
               casting="same_kind")
         t._version += 1
@@ -125,11 +125,12 @@ def _record(node, inputs, values):
 def _rebind(t, node):
     """Give ``t`` the new ``node``, keeping the one it had in its history; then its views' bases."""
     previous = t.grad_fn
-    t._version += 1  # moves the global count on
+    t._updates = t._version + 1
+    count = record_update(t.data)  # this update's own count, whatever other threads do
     history = getattr(t, "_history", None)
     if history is None:
         t._history = history = []
-    history.append((_Mode.inplace_updates, previous))
+    history.append((count, previous))
     t.grad_fn = node
     t._requires_grad = True
     view = previous

@@ -9,12 +9,16 @@ TypeError, so a gradient is never dropped silently.
 import numpy as np
 
 from . import ops
+from .ops import linalg as linalg_ops
 
 # np.<name> -> autograd.<name> for every public op whose name NumPy shares ...
 DIFFERENTIABLE = {getattr(np, name): function for name, function in ops.PUBLIC.items()
                   if callable(getattr(np, name, None))}
 # ... and NumPy's other spellings of the same functions
 DIFFERENTIABLE.update({np.true_divide: ops.div, np.round: ops.round})
+# np.linalg's functions, which the top namespace does not hold
+DIFFERENTIABLE.update({getattr(np.linalg, name): getattr(linalg_ops, name)
+                       for name in ("norm", "inv", "det", "slogdet", "solve")})
 
 # functions of shapes, values or truth that return NumPy's own result
 NON_DIFFERENTIABLE = {
@@ -28,6 +32,12 @@ NON_DIFFERENTIABLE = {
 NON_DIFFERENTIABLE.discard(np.copyto)  # writes into its first argument: refused below
 for _numpy_result in NON_DIFFERENTIABLE:  # e.g. np.argmax(t) returns NumPy's own result
     DIFFERENTIABLE.pop(_numpy_result, None)
+# the hot path: a ufunc called plainly on Tensors runs its op class directly (``a + t``)
+OP_OF_UFUNC = {np.add: ops.Add, np.subtract: ops.Sub, np.multiply: ops.Mul, np.divide: ops.Div,
+               np.power: ops.Pow, np.negative: ops.Neg, np.exp: ops.Exp, np.log: ops.Log,
+               np.sqrt: ops.Sqrt, np.tanh: ops.Tanh, np.absolute: ops.Abs}
+OP_OF_UFUNC.update({uf: fn.op for uf, fn in DIFFERENTIABLE.items()
+                    if isinstance(uf, np.ufunc) and hasattr(fn, "op")})
 # ufuncs whose results are bool or integer: computed on the arrays, as Tensors that need no grad
 CONSTANT_UFUNCS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
                    np.not_equal, np.logical_and, np.logical_or, np.logical_xor, np.logical_not,

@@ -116,9 +116,15 @@ class Tensor:
 
     # NumPy functions on Tensors dispatch to autograd's ops (autograd.numpy_dispatch)
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        op_class = _OP_OF_UFUNC.get(ufunc)
+        if op_class is not None and method == "__call__" and not kwargs:
+            return _apply(op_class(), *inputs)  # the common case, without a detour
         return _dispatch.ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        function = _DIFFERENTIABLE.get(func)
+        if function is not None and "out" not in kwargs:
+            return function(*args, **kwargs)
         return _dispatch.function(func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
@@ -409,6 +415,7 @@ class Tensor:
     exp2 = expm1 = log2 = log10 = log1p = cbrt = square = reciprocal = None
     floor = ceil = trunc = sign = round = isnan = isinf = isfinite = None
     prod = cumsum = cumprod = argmax = argmin = any = all = None
+    swapaxes = ravel = repeat = diagonal = trace = dot = None
 
 
 def _compare(ufunc, x, other):
@@ -420,6 +427,8 @@ from .ops.base import apply as _apply  # noqa: E402
 from . import engine as _engine  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 from . import numpy_dispatch as _dispatch  # noqa: E402
+from .numpy_dispatch import DIFFERENTIABLE as _DIFFERENTIABLE  # noqa: E402
+from .numpy_dispatch import OP_OF_UFUNC as _OP_OF_UFUNC  # noqa: E402
 
 
 def _method(function):

@@ -16,7 +16,7 @@ A rule must never return one of its inputs, ``self.saved`` or the same fresh arr
 """
 import numpy as np
 
-from ..grad_mode import _Mode
+from ..grad_mode import _DEFAULT_MODES, _Mode, _off_default, _thread
 from ..tensor import Tensor
 
 REGISTRY = {}
@@ -104,9 +104,11 @@ def apply(op, *args):
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
-    if _Mode.detect_anomaly:
+    # this thread's modes; a thread-local read only while some thread is off the default
+    grad_enabled, anomaly = _thread.modes if _off_default else _DEFAULT_MODES
+    if anomaly:
         _check_forward(op, out, values)
-    if _Mode.grad_enabled and True in needs:
+    if grad_enabled and True in needs:
         op.inputs = args
         op.values = values  # what the rule reads, as it was at the forward
         op.needs_input_grad = needs

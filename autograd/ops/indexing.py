@@ -4,6 +4,8 @@ import numpy as np
 from .base import Op, apply
 from .helpers import untake
 
+__all__ = ["take_along_axis"]
+
 
 def is_basic(index):
     """True when numpy's basic indexing applies: no element can be selected twice."""
@@ -154,3 +156,31 @@ def normalize_index(index):
     if isinstance(index, tuple):
         return tuple(_as_index(i.data if isinstance(i, Tensor) else i) for i in index)
     return _as_index(index.data if isinstance(index, Tensor) else index)
+
+
+def take_along_axis(arr, indices, axis=-1):
+    """The elements of ``arr`` at ``indices`` along ``axis`` (None: of the flattened ``arr``);
+    ``indices`` has ``arr``'s number of dimensions and broadcasts against it elsewhere.
+    Repeated indices accumulate their gradients."""
+    from ..tensor import Tensor
+    from .base import as_tensor
+    from .rearrange import normalize_axis_index, ravel
+    arr = as_tensor(arr)
+    indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if indices.dtype.kind not in "iu":
+        raise IndexError(f"take_along_axis: indices must be an integer array, got dtype "
+                         f"{indices.dtype}")
+    if axis is None:
+        if indices.ndim != 1:
+            raise ValueError(f"take_along_axis with axis=None needs 1-D indices, got shape "
+                             f"{indices.shape}")
+        arr, axis = ravel(arr), 0
+    if indices.ndim != arr.ndim:
+        raise ValueError(f"take_along_axis: indices of shape {indices.shape} must have as many "
+                         f"dimensions as arr of shape {arr.shape}")
+    axis = normalize_axis_index(axis, arr.ndim, "take_along_axis axis")
+    index = tuple(
+        indices if d == axis else
+        np.arange(n).reshape((1,) * d + (n,) + (1,) * (arr.ndim - d - 1))
+        for d, n in enumerate(arr.shape))
+    return getitem(arr, index)

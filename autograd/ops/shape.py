@@ -135,15 +135,17 @@ def expand_dims(x, axis):
     return reshape(x, tuple(1 if i in axes else next(sizes) for i in range(ndim)))
 
 
-def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis; every other axis must match."""
-    from ..tensor import Tensor
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("concatenate needs at least one tensor")
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join tensors (or arrays, lists) along an existing axis; every other axis must match.
+
+    ``axis=None`` joins the flattened inputs; ``dtype`` casts them first (under ``casting``).
+    """
+    tensors = _joined("concatenate", arrays, out, dtype, casting)
+    if axis is None:
+        tensors, axis = [reshape(t, -1) for t in tensors], 0
     ndim = tensors[0].ndim
     if ndim == 0:
-        raise ValueError("cannot concatenate 0-d tensors; use stack")
+        raise ValueError("cannot concatenate 0-d tensors; use stack, or axis=None")
     axis = _check_axis(axis, ndim)
     shapes = [t.shape for t in tensors]
     for shape in shapes:
@@ -153,17 +155,34 @@ def concatenate(tensors, axis=0):
     return apply(Concatenate(axis), *tensors)
 
 
-def stack(tensors, axis=0):
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """Join tensors of one shape along a new axis, built from expand_dims and concatenate."""
-    from ..tensor import Tensor
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("stack needs at least one tensor")
+    tensors = _joined("stack", arrays, out, dtype, casting)
     shapes = [t.shape for t in tensors]
     if any(shape != shapes[0] for shape in shapes):
         raise ValueError(f"stack needs tensors of one shape, got {shapes}")
     axis = _check_axis(axis, tensors[0].ndim + 1)
     return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
+
+
+def _joined(name, arrays, out, dtype, casting):
+    """The operands of concatenate/stack as Tensors, cast to ``dtype`` when one is given."""
+    from ..tensor import Tensor
+    if out is not None:
+        raise TypeError(f"{name}(..., out=...) would write outside the graph; use the result")
+    if isinstance(arrays, Tensor):
+        arrays = list(arrays)  # NumPy joins the subarrays along the first axis
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in arrays]
+    if not tensors:
+        raise ValueError(f"{name} needs at least one tensor")
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        for t in tensors:
+            if not np.can_cast(t.dtype, dtype, casting=casting):
+                raise TypeError(f"{name}: cannot cast dtype {t.dtype} to {dtype} under "
+                                f"casting={casting!r}")
+        tensors = [t.astype(dtype) for t in tensors]
+    return tensors
 
 
 def _check_axis(axis, ndim):

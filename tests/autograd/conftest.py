@@ -8,7 +8,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from autograd.grad_mode import _Mode
+from autograd.grad_mode import _off_default, _restore_defaults, _thread
 
 settings.register_profile(
     "autograd-fast", max_examples=30, deadline=None,
@@ -26,9 +26,11 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def engine_modes_restored():
-    """Every test starts and ends with gradients recorded and anomaly detection off."""
-    assert _Mode.grad_enabled and not _Mode.detect_anomaly
+    """Every test starts and ends with gradients recorded and anomaly detection off, in this
+    thread and (by the set of threads off the default) every other."""
+    assert _thread.modes == (True, False) and len(_off_default) == 0
     yield
-    leaked = (_Mode.grad_enabled, _Mode.detect_anomaly)
-    _Mode.grad_enabled, _Mode.detect_anomaly = True, False
-    assert leaked == (True, False), "a test left gradient recording or anomaly detection changed"
+    leaked = (_thread.modes, len(_off_default))
+    _restore_defaults()
+    assert leaked == ((True, False), 0), \
+        "a test left gradient recording or anomaly detection changed"

@@ -1,10 +1,12 @@
 """gradcheck, numerical_gradient and rel_error: the tools that check the engine."""
 import re
+import warnings
 
 import numpy as np
 import pytest
 
-from autograd import GradcheckError, Tensor, gradcheck, numerical_gradient, rel_error
+from autograd import (GradcheckError, Tensor, gradcheck, gradgradcheck, numerical_gradient,
+                      rel_error)
 from autograd.ops import REGISTRY, Op, apply
 
 
@@ -102,3 +104,115 @@ def test_rel_error_formula():
     assert rel_error(np.array([-1.0]), np.array([1.0])) == pytest.approx(1.0)
     assert rel_error(2.0, 1.0) == pytest.approx(1 / 3)
     assert isinstance(rel_error(np.ones(2), np.ones(2)), float)
+
+
+# ---- gradcheck reports true partials, warns on float32, refuses non-Tensor results ------
+def _two_values(message):
+    engine = float(re.search(r"engine (\S+),", message).group(1))
+    numerical = float(re.search(r"numerical (\S+)$", message).group(1))
+    return engine, numerical
+
+
+def test_gradcheck_reports_the_true_unscaled_partials():
+    x = Tensor([3.0], requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: x * x.detach(), [x])  # engine: d/dx = 3, truth 6
+    message = str(info.value)
+    assert "input 0" in message and "(0,)" in message
+    engine, numerical = _two_values(message)
+    assert engine == 3.0 and numerical == pytest.approx(6.0, rel=1e-6)
+
+
+def test_gradcheck_names_the_output_element_of_a_vector_function():
+    x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    # output 0 = 2 x0 x1 is right; output 1 = x2², through the wrong rule (3 x2 instead of 2 x2)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: (x[0] * 2 * x[1], wrong_square(x[2:]).sum()), [x])
+    message = str(info.value)
+    assert "input 0 (shape (3,)) at index (2,)" in message
+    assert "output 1 (shape ()) at index ()" in message
+    assert _two_values(message) == (pytest.approx(6.0), pytest.approx(4.0, rel=1e-6))
+
+
+def test_gradcheck_warns_unless_the_checked_inputs_are_float64():
+    x32 = Tensor(np.array([0.5, 1.5], dtype=np.float32), requires_grad=True)
+    with pytest.warns(UserWarning, match="input 0 has dtype float32.*need float64"):
+        gradcheck(lambda x: x * 2, [x32], eps=1e-2, atol=1e-3)
+    x64 = Tensor([0.5, 1.5], requires_grad=True)
+    index = Tensor(np.array([1, 0]))  # not checked: no warning for it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert gradcheck(lambda x, i: x * 2 + i, [x64, index])
+
+
+@pytest.mark.parametrize("result, what", [(3.0, "got float"), (np.ones(2), "got ndarray"),
+                                          ([Tensor([1.0])], "got list")])
+def test_gradcheck_needs_fn_to_return_tensors(result, what):
+    x = Tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match=f"must be a Tensor or a tuple of Tensors, {what}"):
+        gradcheck(lambda x: result, [x])
+
+
+def test_gradcheck_of_tuple_outputs_and_outputs_without_grad():
+    x = Tensor([0.5, -1.0], requires_grad=True)
+    assert gradcheck(lambda x: (x.tanh(), (x * x).sum(), Tensor([1.0, 2.0])), x)
+    # an output that does not require grad but varies with x: the engine's zero is wrong
+    assert not gradcheck(lambda x: (x * 1.0, Tensor(x.data * 2)), [x], raise_exception=False)
+
+
+# ---- gradgradcheck ------------------------------------------------------------------------
+def test_gradgradcheck_passes_correct_functions():
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    y = Tensor(rng.normal(size=(2,)), requires_grad=True)
+    assert gradgradcheck(lambda x, y: (x * y).tanh() @ y, [x, y])
+    assert gradgradcheck(lambda x: (x.exp() * x).sum(), [x])
+    w = Tensor(rng.normal(size=(2, 4)), requires_grad=True)
+    v = Tensor(rng.normal(size=(3, 4)))
+    assert gradgradcheck(lambda x, w: x @ w, [x, w], grad_outputs=[v])
+
+
+def test_gradgradcheck_of_a_small_network_loss():
+    rng = np.random.default_rng(4)
+    X = Tensor(rng.normal(size=(5, 3)))
+    W1 = Tensor(rng.normal(size=(3, 4)) * 0.5, requires_grad=True)
+    W2 = Tensor(rng.normal(size=(4, 2)) * 0.5, requires_grad=True)
+    labels = np.array([0, 1, 1, 0, 1])
+
+    def loss(W1, W2):
+        logits = (X @ W1).tanh() @ W2
+        return -logits.log_softmax(axis=1)[np.arange(5), labels].mean()
+
+    assert gradcheck(loss, [W1, W2])
+    assert gradgradcheck(loss, [W1, W2])
+
+
+def test_gradgradcheck_catches_a_first_derivative_that_is_not_differentiable():
+    x = Tensor([0.5, -1.2, 2.0], requires_grad=True)
+
+    def cube(x):
+        c = x.detach()
+        return (c ** 3 + 3 * c ** 2 * (x - c)).sum()  # value and first derivative right
+
+    assert gradcheck(cube, [x])
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(cube, [x])
+    message = str(info.value)
+    assert message.startswith("gradgradcheck:") and "input 0" in message
+    engine, numerical = _two_values(message)
+    assert engine == 0.0  # the derivative of 3 c² v, as the engine sees it, is 0
+    assert gradgradcheck(cube, [x], raise_exception=False) is False
+    assert gradgradcheck(lambda x: (x ** 3).sum(), [x])
+
+
+def test_gradgradcheck_random_grad_outputs_are_checked_too_and_shapes_validated():
+    x = Tensor([0.5, 2.0], requires_grad=True)
+
+    def scaled(x):
+        return x * x
+
+    assert gradgradcheck(scaled, [x])
+    with pytest.raises(ValueError, match=r"grad_outputs have shapes \[\(3,\)\].*\[\(2,\)\]"):
+        gradgradcheck(scaled, [x], grad_outputs=[Tensor([1.0, 2.0, 3.0])])
+    with pytest.raises(TypeError, match="got float"):
+        gradgradcheck(lambda x: 1.0, [x])
