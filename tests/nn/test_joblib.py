@@ -4,7 +4,6 @@ Each backend runs the same GridSearchCV (MLPClassifier on part of digits) and cr
 (MLPRegressor on diabetes) with ``n_jobs=2``; every split's score must equal the sequential
 run's bit for bit. ``-s`` shows the seconds each backend took.
 """
-import threading
 import time
 
 import joblib
@@ -15,7 +14,6 @@ from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_
 from threadpoolctl import threadpool_limits
 
 import nn
-from autograd import enable_grad, is_grad_enabled, no_grad
 from nn.estimators import MLPClassifier, MLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -71,25 +69,14 @@ def assert_same_scores(result, sequential, backend):
     assert splits.mean() > 0.8 and regression.mean() > 0.4  # real fits, not degenerate ones
 
 
-def grad_mode_is_per_thread():
-    seen = []
-    with no_grad():
-        worker = threading.Thread(target=lambda: seen.append(is_grad_enabled()))
-        worker.start()
-        worker.join()
-    return seen == [True]
-
-
 def test_loky_processes_give_the_sequential_scores(problems, sequential):
     with joblib.parallel_config(backend="loky"):
         assert_same_scores(scores(problems, n_jobs=2), sequential, "loky")
 
 
-@pytest.mark.xfail(not grad_mode_is_per_thread(), strict=False,
-                   reason="threads share one grad mode: one thread's no_grad stops another's "
-                          "recording (per-thread grad mode is on its way)")
 def test_threads_give_the_sequential_scores(problems, sequential):
-    with enable_grad(), joblib.parallel_config(backend="threading"):  # enable_grad: restore
+    # Each thread has its own grad mode: one fit's no_grad scoring leaves the other recording.
+    with joblib.parallel_config(backend="threading"):
         assert_same_scores(scores(problems, n_jobs=2), sequential, "threading")
 
 
