@@ -13,6 +13,7 @@ except ImportError:  # scikit-learn < 1.6
 from .. import init
 from ..module import Sequential
 from ..modules import Linear, ReLU, Sigmoid, Tanh
+from ..random import as_generator
 
 __all__ = ["ACTIVATIONS", "mlp", "rebuild", "generator", "dense", "validate_data"]
 
@@ -51,8 +52,12 @@ def rebuild(layer_names, state):
 
 
 def generator(random_state):
-    """A numpy Generator seeded from scikit-learn's ``random_state`` convention."""
-    return np.random.default_rng(check_random_state(random_state).randint(2 ** 31 - 1, size=4))
+    """A numpy Generator from scikit-learn's ``random_state`` (None, an int or a RandomState).
+
+    scikit-learn's convention draws the seed; ``nn.random.as_generator`` makes the Generator.
+    """
+    seed = int(check_random_state(random_state).randint(2 ** 31 - 1))
+    return as_generator(seed, "random_state")
 
 
 def dense(X):

@@ -31,7 +31,8 @@ def one_blas_thread():
 def problems():
     X, y = load_digits(return_X_y=True)
     X_reg, y_reg = load_diabetes(return_X_y=True)
-    return X[:450] / 16.0, y[:450], (X_reg - X_reg.mean(0)) / X_reg.std(0), y_reg / y_reg.std()
+    return (X[:450] / 16.0, y[:450], (X_reg - X_reg.mean(0)) / X_reg.std(0),
+            (y_reg - y_reg.mean()) / y_reg.std())
 
 
 def scores(problems, n_jobs):
