@@ -16,7 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 import nn
-from nn.estimators import MLPClassifier
+from nn.estimators import MLPClassifier, MLPRegressor
 
 # Small enough that the whole check suite runs in seconds, big enough for its accuracy bars.
 SMALL = dict(hidden_layer_sizes=(10,), max_iter=50, learning_rate_init=0.01)
@@ -82,7 +82,8 @@ def test_grid_search_over_hidden_layer_sizes_and_alpha(blobs):
     assert len(search.cv_results_["params"]) == 4
     assert set(search.best_params_) == {"hidden_layer_sizes", "alpha"}
     assert search.best_score_ > 0.85
-    assert search.best_estimator_.coefs_[0].shape == (2, search.best_params_["hidden_layer_sizes"][0])
+    width = search.best_params_["hidden_layer_sizes"][0]
+    assert search.best_estimator_.coefs_[0].shape == (2, width)
 
 
 # ---- against scikit-learn's MLPClassifier ------------------------------------------------
@@ -195,9 +196,11 @@ def test_predict_before_fit_raises_not_fitted(blobs):
     (dict(validation_fraction=1.0), "validation_fraction"), (dict(beta_2=1.0), "beta_2")])
 def test_invalid_parameters_raise_at_fit(blobs, params, match):
     X, y = blobs
-    model = MLPClassifier(**params)  # the constructor only stores
-    with pytest.raises(ValueError, match=match):
-        model.fit(X, y)
+    for cls in (MLPClassifier, MLPRegressor):
+        model = cls(**params)  # the constructor only stores
+        with pytest.raises(ValueError, match=match):
+            model.fit(X, y)
+        assert not hasattr(model, "n_iter_")
 
 
 # ---- training behaviour ------------------------------------------------------------------
