@@ -1,4 +1,4 @@
-"""In-place updates with PyTorch's semantics: ``t[index] = v`` and ``t += x`` on tensors with history.
+"""In-place updates with PyTorch's semantics: ``t[index] = v``, ``t += x`` on tensors with history.
 
 The new values are written into the tensor's memory, so every alias sees them, and the tensor
 is given a new node (``setitem``, or the op of the update) whose input is the tensor as it was.

@@ -340,9 +340,9 @@ class Tensor:
         """Elementwise max(x, 0)."""
         return _ops.apply(_ops.ReLU(), self)
 
-    def clip(self, min=None, max=None):
-        """Values limited to [min, max] (either may be None)."""
-        return _ops.clip(self, min, max)
+    def clip(self, lo=None, hi=None):
+        """Values limited to [lo, hi] (either may be None); the gradient passes inside."""
+        return _ops.clip(self, lo, hi)
 
     def astype(self, dtype):
         """This tensor cast to ``dtype`` (itself when the dtype already matches); differentiable."""
@@ -390,7 +390,7 @@ class Tensor:
         return _ops.reshape(self, *shape)
 
     def transpose(self, *axes):
-        """This tensor with permuted axes: ``transpose(1, 0)``, ``transpose((1, 0))``, or reversed."""
+        """This tensor with permuted axes: ``transpose(1, 0)``, ``transpose((1, 0))``; reversed."""
         return _ops.transpose(self, *axes)
 
     def flatten(self):
@@ -408,7 +408,6 @@ class Tensor:
     def broadcast_to(self, shape):
         """This tensor broadcast to ``shape``."""
         return _ops.broadcast_to(self, shape)
-
 
     # the rest of the NumPy surface, as methods: each the autograd function of the same name
     sin = cos = tan = arcsin = arccos = arctan = sinh = cosh = arcsinh = arccosh = arctanh = None

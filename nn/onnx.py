@@ -196,8 +196,8 @@ def _convert(graph, module, x, where, value):
     """Append ``module``'s nodes after ``x``; returns the output's name and example value."""
     import nn
     name = type(module).__name__
-    if getattr(nn, name, None) is not type(module) or (name not in CONVERTERS
-                                                         and name != "Sequential"):
+    supported = name in CONVERTERS or name == "Sequential"
+    if getattr(nn, name, None) is not type(module) or not supported:
         raise TypeError(f"nn.onnx.export does not support {name} (at "
                         f"{repr(where) if where else 'the top'}); it exports Sequential "
                         f"models of {', '.join(sorted(CONVERTERS))}")

@@ -16,7 +16,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     if norm_type == np.inf:
         total = max(float(np.abs(g).max()) for g in grads)
     else:
-        total = float(sum(float((np.abs(g) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type))
+        total = float(sum(float((np.abs(g) ** norm_type).sum()) for g in grads)
+                      ** (1.0 / norm_type))
     scale = max_norm / (total + 1e-6)
     if scale < 1:
         for g in grads:

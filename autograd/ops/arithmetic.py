@@ -281,12 +281,12 @@ remainder = mod
 
 
 def maximum(x, y):
-    """Elementwise maximum of two tensors (or numbers/arrays), broadcasting; ties split the gradient."""
+    """Elementwise maximum of tensors, numbers or arrays, broadcasting; ties split the gradient."""
     return _binary(Maximum, x, y)
 
 
 def minimum(x, y):
-    """Elementwise minimum of two tensors (or numbers/arrays), broadcasting; ties split the gradient."""
+    """Elementwise minimum of tensors, numbers or arrays, broadcasting; ties split the gradient."""
     return _binary(Minimum, x, y)
 
 

@@ -1,14 +1,14 @@
 """The op protocol: one small class per primitive holds its forward and its gradient rule.
 
 An op instance is also the graph node of its output. ``forward(*values)`` gets numpy arrays
-(numpy scalars for 0-d tensors; numbers or arrays as given for constant operands) and
-returns the output array, keeping in ``self.saved`` whatever backward needs beyond the inputs. ``backward(upstream, *values)``
-returns one gradient per input (a bare gradient for single-input ops), or None where no
-gradient is needed. The engine calls backward in one of two modes, and the same rule serves
-both: with numpy arrays (the fast path), or with Tensors (``create_graph=True``), in which case
-the rule's own operations are recorded and can be differentiated again. Rules therefore use
-only operations that arrays and Tensors share (operators, ``.sum``, ``.reshape``, ``.T``...)
-and the helpers in ``autograd.ops.helpers``.
+(numpy scalars for 0-d tensors; numbers or arrays as given for constant operands) and returns
+the output array, keeping in ``self.saved`` whatever backward needs beyond the inputs.
+``backward(upstream, *values)`` returns one gradient per input (a bare gradient for single-input
+ops), or None where no gradient is needed. The engine calls backward in one of two modes, and
+the same rule serves both: with numpy arrays (the fast path), or with Tensors
+(``create_graph=True``), in which case the rule's own operations are recorded and can be
+differentiated again. Rules therefore use only operations that arrays and Tensors share
+(operators, ``.sum``, ``.reshape``, ``.T``...) and the helpers in ``autograd.ops.helpers``.
 
 Shared work lives in the engine, not in the rules: undoing broadcasting, casting to the
 input's dtype, skipping inputs that need no gradient, accumulating without aliasing.

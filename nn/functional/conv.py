@@ -106,4 +106,3 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     kernel, stride, padding = _pool_arguments(x, kernel_size, stride, padding, "avg_pool2d")
     out = _stacked_windows(x, kernel, stride, padding).mean(axis=0)
     return out.reshape(out.shape[1:]) if unbatched else out
-

@@ -115,8 +115,8 @@ def _pick(fn, log_probs, labels, weight, ignore_index):
         raise ValueError(f"{fn}: label {bad[0]} is outside [0, {classes}) "
                          f"(and is not ignore_index={ignore_index})")
     safe = np.where(kept, labels, 0)
-    row_weight = (weight[safe] if weight is not None else np.ones(len(labels),
-                                                                   log_probs.dtype)) * kept
+    row_weight = weight[safe] if weight is not None else np.ones(len(labels), log_probs.dtype)
+    row_weight = row_weight * kept
     picked = log_probs[np.arange(len(labels)), safe]
     return -picked * row_weight, kept, row_weight.sum()
 

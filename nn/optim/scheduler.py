@@ -155,4 +155,3 @@ class LRScheduler:
         self.last_epoch = check_integer(self.last_epoch, "last_epoch", low=-1)
         if hasattr(self, "_step_count"):
             self._step_count = check_integer(self._step_count, "_step_count")
-
