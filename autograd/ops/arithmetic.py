@@ -290,8 +290,13 @@ def minimum(x, y):
     return _binary(Minimum, x, y)
 
 
-def where(condition, x, y):
-    """``x`` where ``condition`` holds, else ``y`` (all three broadcast); condition is boolean."""
+def where(condition, x=None, y=None):
+    """``x`` where ``condition`` holds, else ``y`` (all three broadcast); condition is boolean.
+
+    With the condition alone, the indices where it holds, as ``np.nonzero`` (no gradient).
+    """
+    if x is None and y is None:
+        return np.nonzero(np.asarray(value(condition)))
     condition = np.asarray(value(condition))
     if condition.dtype != bool:
         raise TypeError(f"where() needs a boolean condition, got dtype {condition.dtype}")

@@ -270,3 +270,49 @@ def test_every_public_function_and_tensor_method_has_a_docstring():
     missing += [f"Tensor.{name}" for name, member in vars(Tensor).items()
                 if callable(member) and not name.startswith("_") and not (member.__doc__ or "").strip()]
     assert not missing, f"no docstring: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(set(UNARY) - {"isnan", "isinf", "isfinite"}))
+@pytest.mark.parametrize("shape", [(0,), (2, 0), ()], ids=str)
+def test_unary_functions_on_empty_and_zero_d_inputs_match_numpy(name, shape):
+    x = np.full(shape, 0.5)
+    t = Tensor(x, requires_grad=True)
+    result = getattr(autograd, name)(t)
+    np.testing.assert_array_equal(result.data, getattr(np, name)(x))
+    if result.requires_grad:
+        result.sum().backward()
+        assert t.grad.shape == shape and t.grad.dtype == np.float64
+
+
+@pytest.mark.parametrize("name", REDUCTIONS + ["cumsum", "cumprod"])
+@pytest.mark.parametrize("shape, axis", [((0, 3), 0), ((0, 3), 1), ((2, 0), None), ((), None),
+                                         ((), 0)], ids=str)
+def test_reductions_on_empty_and_zero_d_inputs_match_numpy(name, shape, axis):
+    x = np.full(shape, 0.5)
+    cumulative = name in ("cumsum", "cumprod")
+    kwargs = {"axis": axis} if cumulative else {"axis": axis, "keepdims": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            expected = getattr(np, name)(x, **kwargs)
+        except ValueError:  # e.g. the max of an empty axis: npgrad raises too
+            if shape == ():  # np.mean refuses axis 0 of a 0-d array, np.sum takes it: npgrad
+                expected = getattr(np, name)(x)  # takes it for every reduction, as PyTorch
+                np.testing.assert_array_equal(getattr(autograd, name)(Tensor(x), **kwargs).data,
+                                              expected)
+                return
+            with pytest.raises(ValueError):
+                getattr(autograd, name)(Tensor(x), **kwargs)
+            return
+        t = Tensor(x, requires_grad=True)
+        result = getattr(autograd, name)(t, **kwargs)
+        np.testing.assert_array_equal(np.asarray(result.data), expected)
+        if result.requires_grad:
+            result.sum().backward()
+            assert t.grad.shape == shape
+
+
+def test_where_with_only_a_condition_gives_numpys_indices():
+    t = Tensor([0.0, 2.0, 0.0, 3.0])
+    (indices,) = autograd.where(t > 1)
+    np.testing.assert_array_equal(indices, [1, 3])
