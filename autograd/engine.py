@@ -180,13 +180,13 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             if wanted:
                 _accumulate(captured, t, g, fresh and parent is None, owned)
             if parent is not None:
+                remaining = dependencies[parent] - 1
                 if parent in pending:
                     _accumulate(pending, parent, g, False, owned)
                 else:
                     pending[parent] = g
-                    if fresh and not wanted:
+                    if fresh and remaining and not wanted:  # only a later consumer adds into it
                         owned.add(parent)
-                remaining = dependencies[parent] - 1
                 dependencies[parent] = remaining
                 if not remaining:
                     ready.append(parent)
