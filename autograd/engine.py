@@ -81,6 +81,7 @@ def topological_order(roots):
         if node is not None and node not in dependencies:
             dependencies[node] = 0
             stack.append(node)
+    updates = _Mode.inplace_updates
     while stack:
         node = stack.pop()
         inputs = node.inputs
@@ -89,7 +90,7 @@ def topological_order(roots):
                 f"trying to backward through the graph a second time: the saved values of "
                 f"'{node.title}' were freed after the first backward; pass retain_graph=True "
                 f"to the first backward (or grad) to keep them")
-        if node.recorded_at != _Mode.inplace_updates:  # an in-place update since the forward
+        if node.recorded_at != updates:  # an in-place update since the forward
             as_recorded(node)
             inputs = node.inputs
             if node.reads_inputs or node.saves_output:
@@ -162,8 +163,9 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             data = t.data
             if g.shape != data.shape:
                 g = unbroadcast(g, data.shape)
-            if g.dtype != data.dtype:
-                g = g.astype(data.dtype)
+            dtype = data.dtype
+            if g.dtype is not dtype and g.dtype != dtype:  # numpy's dtypes are mostly singletons
+                g = g.astype(dtype)
             if anomaly:
                 _check_gradient(node, t, g)
             # a fresh array that no one else holds can later be added into in place
@@ -178,13 +180,13 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             if wanted:
                 _accumulate(captured, t, g, fresh and parent is None, owned)
             if parent is not None:
+                remaining = dependencies[parent] - 1
                 if parent in pending:
                     _accumulate(pending, parent, g, False, owned)
                 else:
                     pending[parent] = g
-                    if fresh and not wanted:
+                    if fresh and remaining and not wanted:  # only a later consumer adds into it
                         owned.add(parent)
-                remaining = dependencies[parent] - 1
                 dependencies[parent] = remaining
                 if not remaining:
                     ready.append(parent)

@@ -15,7 +15,7 @@ from benchmark_w2 import w2_shape
 SYSTEMS = ("npgrad", "numpy", "torch", "sklearn", "micrograd")
 TITLES = {"npgrad": "npgrad", "numpy": "hand-written numpy", "torch": "PyTorch",
           "sklearn": "scikit-learn MLPClassifier", "micrograd": "micrograd"}
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
 # Which systems each workload compares (others print "–").
 PARTICIPANTS = {
     "W1": ("npgrad", "numpy", "torch", "sklearn", "micrograd"),
@@ -24,6 +24,7 @@ PARTICIPANTS = {
     "W4": ("npgrad", "torch", "micrograd"),
     "W5": ("npgrad", "numpy", "torch"),
     "W6": ("npgrad", "numpy", "torch"),
+    "W7": ("npgrad", "torch"),
 }
 
 
@@ -45,6 +46,11 @@ def row_label(row, cfg):
         return f"W5 RSS growth over {cfg['w5_steps']:,} W1 steps, gc.disable(): MB"
     if row == "W6":
         return "W6 digits CNN conv32-conv64-pool-linear, Adam, batch 64, float32: ms/epoch"
+    if row == "W7":
+        return f"W7 backward alone of the W4 chain, {cfg['w7_nodes']:,} nodes: s"
+    if row == "W7 scaling":
+        return (f"W7 time per node, {cfg['w7_nodes']:,} nodes / {cfg['w7_short_nodes']:,} "
+                f"nodes (flat is 1.0)")
     return row
 
 
@@ -54,7 +60,8 @@ def _median(values):
 
 
 def summarise(harness, workloads):
-    """Row key -> system -> {"median", "samples", "text"}; W4 gets a second row for memory."""
+    """Row key -> system -> {"median", "samples", "text"}; W4 gets a second row for memory, W7
+    one for the growth of its time per node."""
     table = {}
     for row, per_system in harness.results.items():
         out = table.setdefault(row, {})
@@ -68,6 +75,13 @@ def summarise(harness, workloads):
                 samples = [e.get("peak_growth_mb") for e in cell["extra"] if "peak_growth_mb" in e]
                 mem[s] = {"samples": samples, "median": _median(samples), "extra": [],
                           "errors": cell.get("errors"), "skip": cell.get("skip")}
+        if row == "W7":
+            scaling = table.setdefault("W7 scaling", {})
+            for s, cell in per_system.items():
+                samples = [e.get("per_node_growth") for e in cell["extra"]
+                           if "per_node_growth" in e]
+                scaling[s] = {"samples": samples, "median": _median(samples), "extra": [],
+                              "errors": cell.get("errors"), "skip": cell.get("skip")}
     return table
 
 
@@ -107,7 +121,12 @@ def cell_text(harness, row, system, entry):
         return "RecursionError"
     if entry["median"] is None:
         return "error"
-    text = f"{entry['median']:+.2f}" if workload == "W5" else fmt(entry["median"])
+    if workload == "W5":
+        text = f"{entry['median']:+.2f}"
+    elif row == "W7 scaling":
+        text = f"{entry['median']:.2f}×"
+    else:
+        text = fmt(entry["median"])
     if workload == "W1" and system == "micrograd":
         text = "≥ ~" + text + " (extrapolated)"
     return text
@@ -115,8 +134,8 @@ def cell_text(harness, row, system, entry):
 
 def ratio(table, row, a, b):
     workload = row.split()[0]
-    if workload == "W5":
-        return None  # growth near zero: a ratio says nothing
+    if workload == "W5" or row == "W7 scaling":
+        return None  # growth near zero, or each system's own growth: a ratio says nothing
     ea, eb = table.get(row, {}).get(a), table.get(row, {}).get(b)
     if not ea or not eb or ea["median"] is None or eb["median"] is None or eb["median"] == 0:
         return None
@@ -187,7 +206,7 @@ def render_markdown(harness, table, info, rows, argv):
     lines.append(f"Command: `{' '.join(['python demos/benchmark.py'] + list(argv))}`")
     lines.append("")
     lines.append(f"Medians of {cfg['reps']} interleaved repetitions after a warm-up, each system "
-                 "in its own process; W1, W2, W4, W5 and W6 on one BLAS/OpenMP thread, W3 on all "
+                 "in its own process; W1, W2 and W4 to W7 on one BLAS/OpenMP thread, W3 on all "
                  f"{info['cores']} cores. Ratios are npgrad / other, the median of the ratios of "
                  "repetitions run side by side: below 1 means npgrad is faster or smaller.")
     lines.append("")
@@ -291,6 +310,12 @@ def render_notes(harness, table, rows):
                      "alternating, then `.sum().backward()`; memory is the peak RSS (VmHWM) above "
                      "the RSS before the chain, in a fresh process per repetition. micrograd is "
                      "probed with growing chains at Python's default recursion limit.")
+    if "W7" in rows:
+        notes.append(f"W7: the W4 chain built at {cfg['w7_short_nodes']:,} and then "
+                     f"{cfg['w7_nodes']:,} nodes, garbage collected, then `.backward()` alone "
+                     "timed (the graph is freed as the pass goes, as each system does); the "
+                     "scaling row is the time per node at the long chain over that at the short "
+                     "one, in the same repetition.")
     return notes
 
 

@@ -69,6 +69,8 @@ class Op:
         return f"<{self.name or type(self).__name__} op>"
 
 
+_new_object = object.__new__
+
 # shared needs_input_grad tuples: one fewer object per node
 _NEEDS_1 = ((False,), (True,))
 _NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))
@@ -108,13 +110,21 @@ def apply(op, *args):
     grad_enabled, anomaly = _thread.modes if _off_default else _DEFAULT_MODES
     if anomaly:
         _check_forward(op, out, values)
+    # the output Tensor is made here, as Tensor._result makes it: one Python call fewer per op
+    result = _new_object(Tensor)
+    result.data = out
+    result.grad = None
     if grad_enabled and True in needs:
         op.inputs = args
         op.values = values  # what the rule reads, as it was at the forward
         op.needs_input_grad = needs
         op.recorded_at = _Mode.inplace_updates
-        return Tensor._result(out, op)
-    return Tensor._result(out, None)
+        result.grad_fn = op
+        result._requires_grad = True
+    else:
+        result.grad_fn = None
+        result._requires_grad = False
+    return result
 
 
 _LABELLED = {}

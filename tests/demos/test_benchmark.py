@@ -138,3 +138,50 @@ def test_w6_systems_train_the_cnn_alike(small_digits):
         assert result["value"] > 0 and result["epochs_seen"] == 3, (system, result)
         assert result["loss"] == pytest.approx(results["numpy"]["loss"], rel=1e-4), results
     assert results["numpy"]["loss"] < np.log(10)  # below chance after three epochs
+
+
+def test_w7_is_requested_with_both_lengths_and_labelled():
+    for cfg in (benchmark.QUICK, benchmark.FULL):
+        (row, req), = benchmark.build_requests(cfg, "W7", None).items()
+        assert row == "W7" and req["workload"] == "W7"
+        assert req["w7_nodes"] == 8 * req["w7_short_nodes"] > 0
+    assert benchmark.FULL["w7_nodes"] == 800_000
+    assert "800,000 nodes" in benchmark_report.row_label("W7", benchmark.FULL)
+    assert "100,000" in benchmark_report.row_label("W7 scaling", benchmark.FULL)
+    assert benchmark.PARTICIPANTS["W7"] == ("npgrad", "torch")
+
+
+@pytest.mark.xfail(NPGRAD_IMPORT_ERROR is not None, strict=False,
+                   reason=f"npgrad does not import yet ({NPGRAD_IMPORT_ERROR})")
+def test_w7_systems_backpropagate_the_chain_and_report_its_scaling():
+    """A tiny chain: each system's leaf gradient is the chain's product of factors."""
+    systems = ["npgrad"] + (["torch"] if importlib.util.find_spec("torch") else [])
+    request = {"workload": "W7", "w7_nodes": 400, "w7_short_nodes": 50}
+    for system in systems:
+        result = benchmark_systems.RUNNERS[system]().run(request)
+        assert result["value"] > 0 and result["short_seconds"] > 0, (system, result)
+        assert result["per_node_growth"] == pytest.approx(
+            (result["value"] / 400) / (result["short_seconds"] / 50))
+        assert result["grad"] == pytest.approx([1.0000001 ** 200] * 4, rel=1e-12), system
+
+
+class _FakeHarness:
+    cfg = dict(benchmark.QUICK, reps=2)
+    status = {"npgrad": "ok", "torch": "ok"}
+    detail = {"npgrad": "0", "torch": "0"}
+    results = {"W7": {s: {"samples": [v, 2 * v], "extra": [
+        {"per_node_growth": g} for g in (1.0, 1.2)]} for s, v in (("npgrad", 1.0), ("torch", 2.0))}}
+
+
+def test_w7_table_has_the_backward_row_and_the_scaling_row_without_a_ratio():
+    harness = _FakeHarness()
+    table = benchmark_report.summarise(harness, ["W7"])
+    assert table["W7 scaling"]["npgrad"]["median"] == pytest.approx(1.1)
+    markdown = benchmark_report.render_markdown(
+        harness, table, benchmark_report.machine_info(), ["W7", "W7 scaling"], [])
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")[1:]]
+            for line in markdown.splitlines() if line.startswith("| W7")}
+    backward, scaling = rows[benchmark_report.row_label("W7", harness.cfg)], \
+        rows[benchmark_report.row_label("W7 scaling", harness.cfg)]
+    assert backward[0] == "1.50" and backward[6] == "0.50×"  # npgrad, npgrad / PyTorch
+    assert scaling[0] == "1.10×" and scaling[2] == "1.10×" and scaling[6] == "–"
