@@ -13,7 +13,7 @@ import numpy as np
 
 import numpy_cnn
 import numpy_mlp
-from benchmark_common import SEED, epoch_order, w1_training_data
+from benchmark_common import SEED, TorchTrainer, epoch_order, w1_training_data
 
 W6_CHANNELS = (32, 64)
 W6_BATCH = 64
@@ -70,7 +70,7 @@ class NpgradCnnTrainer:
         return total
 
 
-class TorchCnnTrainer:
+class TorchCnnTrainer(TorchTrainer):  # the MLP trainer's batches and loop
     def __init__(self, params, X, y):
         import torch
         self.torch = torch
@@ -86,21 +86,6 @@ class TorchCnnTrainer:
             for tensor, array in zip(self.model.parameters(), arrays):
                 tensor.copy_(torch.from_numpy(array))
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
-
-    def prepare(self, batches):
-        return [self.torch.from_numpy(idx) for idx in batches]
-
-    def train_batches(self, batches):
-        X, y, model, opt = self.X, self.y, self.model, self.opt
-        cross_entropy = self.torch.nn.functional.cross_entropy
-        total = 0.0
-        for idx in batches:
-            loss = cross_entropy(model(X[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        return total
 
 
 CNN_TRAINERS = {"numpy": NumpyCnnTrainer, "npgrad": NpgradCnnTrainer, "torch": TorchCnnTrainer}
