@@ -13,7 +13,8 @@ import numpy as np
 
 import numpy_cnn
 import numpy_mlp
-from benchmark_common import SEED, TorchTrainer, epoch_order, w1_training_data
+from benchmark_common import (SEED, NpgradTrainer, TorchTrainer, epoch_order,
+                              w1_training_data)
 
 W6_CHANNELS = (32, 64)
 W6_BATCH = 64
@@ -40,7 +41,7 @@ class NumpyCnnTrainer:
         return total
 
 
-class NpgradCnnTrainer:
+class NpgradCnnTrainer(NpgradTrainer):  # the MLP trainer's batches and loop
     def __init__(self, params, X, y):
         import nn
         from autograd import Tensor
@@ -54,20 +55,6 @@ class NpgradCnnTrainer:
         names = ("0.weight", "0.bias", "2.weight", "2.bias", "6.weight", "6.bias")
         self.model.load_state_dict(dict(zip(names, params)))
         self.opt = nn.optim.Adam(self.model.parameters(), lr=1e-3)
-
-    def prepare(self, batches):
-        return batches
-
-    def train_batches(self, batches):
-        X, y, model, opt, Tensor, F = self.X, self.y, self.model, self.opt, self.Tensor, self.F
-        total = 0.0
-        for idx in batches:
-            loss = F.cross_entropy(model(Tensor(X[idx])), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        return total
 
 
 class TorchCnnTrainer(TorchTrainer):  # the MLP trainer's batches and loop

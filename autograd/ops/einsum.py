@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .base import Op, apply, as_tensor
+from .shape import cast_all
 
 __all__ = ["einsum"]
 
@@ -88,13 +89,7 @@ def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="
         subscripts, tensors = _from_sublists(operands)
     if not tensors:
         raise ValueError("einsum needs at least one operand after the subscripts")
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-        for t in tensors:
-            if not np.can_cast(t.dtype, dtype, casting=casting):
-                raise TypeError(f"einsum: cannot cast dtype {t.dtype} to {dtype} under "
-                                f"casting={casting!r}")
-        tensors = [t.astype(dtype) for t in tensors]
+    tensors = cast_all("einsum", tensors, dtype, casting)
     terms, output = parse(subscripts, [t.shape for t in tensors])
     try:
         return apply(Einsum(terms, output, optimize), *tensors)

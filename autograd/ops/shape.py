@@ -175,14 +175,19 @@ def _joined(name, arrays, out, dtype, casting):
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in arrays]
     if not tensors:
         raise ValueError(f"{name} needs at least one tensor")
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-        for t in tensors:
-            if not np.can_cast(t.dtype, dtype, casting=casting):
-                raise TypeError(f"{name}: cannot cast dtype {t.dtype} to {dtype} under "
-                                f"casting={casting!r}")
-        tensors = [t.astype(dtype) for t in tensors]
-    return tensors
+    return cast_all(name, tensors, dtype, casting)
+
+
+def cast_all(name, tensors, dtype, casting):
+    """``tensors`` cast to ``dtype`` (unchanged when it is None), under NumPy's ``casting`` rule."""
+    if dtype is None:
+        return tensors
+    dtype = np.dtype(dtype)
+    for t in tensors:
+        if not np.can_cast(t.dtype, dtype, casting=casting):
+            raise TypeError(f"{name}: cannot cast dtype {t.dtype} to {dtype} under "
+                            f"casting={casting!r}")
+    return [t.astype(dtype) for t in tensors]
 
 
 def _check_axis(axis, ndim):
