@@ -154,7 +154,20 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         node = ready.pop()
         upstream = pending.pop(node)
         inputs = node.inputs
-        result = node.backward(upstream, *(inputs if create_graph else node.values))
+        values = node.values
+        if create_graph:
+            result = node.backward(upstream, *inputs)
+        elif values is not None:
+            result = node.backward(upstream, *values)
+        elif len(inputs) == 1:  # apply kept no copy of what its inputs' arrays already hold
+            result = node.backward(upstream, inputs[0].data)
+        elif len(inputs) == 2:
+            x, y = inputs
+            result = node.backward(upstream, x.data if isinstance(x, Tensor) else x,
+                                   y.data if isinstance(y, Tensor) else y)
+        else:
+            result = node.backward(upstream, *[t.data if isinstance(t, Tensor) else t
+                                                for t in inputs])
         if len(inputs) == 1 and type(result) is not tuple:
             result = (result,)
         for t, g, needed in zip(inputs, result, node.needs_input_grad):
@@ -168,8 +181,6 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 g = g.astype(dtype)
             if anomaly:
                 _check_gradient(node, t, g)
-            # a fresh array that no one else holds can later be added into in place
-            fresh = type(g) is np.ndarray and g.base is None and g is not upstream
             parent = t.grad_fn
             if targets is None:
                 wanted = parent is None  # every leaf (needed inputs all require grad)
@@ -178,21 +189,28 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 if parent not in dependencies:
                     parent = None  # leads to no target
             if wanted:
-                _accumulate(captured, t, g, fresh and parent is None, owned)
+                _accumulate(captured, t, g, parent is None and _fresh(g, upstream), owned)
             if parent is not None:
                 remaining = dependencies[parent] - 1
-                if parent in pending:
-                    _accumulate(pending, parent, g, False, owned)
-                else:
+                previous = pending.get(parent)
+                if previous is None:
                     pending[parent] = g
-                    if fresh and remaining and not wanted:  # only a later consumer adds into it
+                    # only a later consumer adds into it
+                    if remaining and not wanted and _fresh(g, upstream):
                         owned.add(parent)
+                else:
+                    _accumulate(pending, parent, g, False, owned)
                 dependencies[parent] = remaining
                 if not remaining:
                     ready.append(parent)
         if not retain_graph:
             node.inputs = node.values = node.saved = None
     return captured
+
+
+def _fresh(g, upstream):
+    """True for an array that no one else holds: it can later be added into in place."""
+    return type(g) is np.ndarray and g.base is None and g is not upstream
 
 
 def _accumulate(store, key, g, fresh, owned):

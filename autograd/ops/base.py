@@ -83,9 +83,10 @@ def apply(op, *args):
     if len(args) == 1:
         (x,) = args
         xv = x.data
+        values = None  # the engine reads the inputs' data again at the backward
         if not xv.ndim:
             xv = xv[()]
-        values = (xv,)
+            values = (xv,)  # numpy scalars, as the rule will want them
         out = op.forward(xv)
         needs = _NEEDS_1[x._requires_grad]
     elif len(args) == 2:
@@ -93,30 +94,31 @@ def apply(op, *args):
         x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
         xv = x.data if x_is_tensor else x
         yv = y.data if y_is_tensor else y
+        scalars = False
         if x_is_tensor and not xv.ndim:
-            xv = xv[()]
+            xv, scalars = xv[()], True
         if y_is_tensor and not yv.ndim:
-            yv = yv[()]
-        values = (xv, yv)
+            yv, scalars = yv[()], True
         out = op.forward(xv, yv)
+        values = (xv, yv) if scalars else None
         needs = _NEEDS_2[x_is_tensor and x._requires_grad][y_is_tensor and y._requires_grad]
     else:
-        values = tuple([a.data if isinstance(a, Tensor) else a for a in args])
-        out = op.forward(*values)
+        values = None
+        out = op.forward(*[a.data if isinstance(a, Tensor) else a for a in args])
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
     # this thread's modes; a thread-local read only while some thread is off the default
     grad_enabled, anomaly = _thread.modes if _off_default else _DEFAULT_MODES
     if anomaly:
-        _check_forward(op, out, values)
+        _check_forward(op, out, args)
     # the output Tensor is made here, as Tensor._result makes it: one Python call fewer per op
     result = _new_object(Tensor)
     result.data = out
     result.grad = None
     if grad_enabled and True in needs:
         op.inputs = args
-        op.values = values  # what the rule reads, as it was at the forward
+        op.values = values  # None: the rule reads the inputs' arrays themselves
         op.needs_input_grad = needs
         op.recorded_at = _Mode.inplace_updates
         result.grad_fn = op
