@@ -99,11 +99,12 @@ def topological_order(roots):
             if needed:
                 parent = t.grad_fn
                 if parent is not None:
-                    if parent in dependencies:
-                        dependencies[parent] += 1
-                    else:
+                    count = dependencies.get(parent)
+                    if count is None:
                         dependencies[parent] = 1
                         stack.append(parent)
+                    else:
+                        dependencies[parent] = count + 1
     return dependencies
 
 
@@ -148,11 +149,10 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             _accumulate(captured, root, seed, False, owned)
         if root.grad_fn in dependencies:
             _accumulate(pending, root.grad_fn, seed, False, owned)
-    ready = [node for node in pending if dependencies[node] == 0]
+    ready = [(node, pending.pop(node)) for node in list(pending) if dependencies[node] == 0]
     anomaly = is_anomaly_enabled()
     while ready:
-        node = ready.pop()
-        upstream = pending.pop(node)
+        node, upstream = ready.pop()  # every consumer has sent its gradient
         inputs = node.inputs
         values = node.values
         if create_graph:
@@ -192,17 +192,17 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 _accumulate(captured, t, g, parent is None and _fresh(g, upstream), owned)
             if parent is not None:
                 remaining = dependencies[parent] - 1
-                previous = pending.get(parent)
-                if previous is None:
-                    pending[parent] = g
-                    # only a later consumer adds into it
-                    if remaining and not wanted and _fresh(g, upstream):
-                        owned.add(parent)
-                else:
-                    _accumulate(pending, parent, g, False, owned)
                 dependencies[parent] = remaining
-                if not remaining:
-                    ready.append(parent)
+                if parent in pending:
+                    _accumulate(pending, parent, g, False, owned)
+                    if not remaining:
+                        ready.append((parent, pending.pop(parent)))
+                elif remaining:
+                    pending[parent] = g
+                    if not wanted and _fresh(g, upstream):  # only a later consumer adds into it
+                        owned.add(parent)
+                else:  # its only consumer: the gradient goes straight to the queue
+                    ready.append((parent, g))
         if not retain_graph:
             node.inputs = node.values = node.saved = None
     return captured
