@@ -310,6 +310,18 @@ def render_notes(harness, table, rows):
                      "alternating, then `.sum().backward()`; memory is the peak RSS (VmHWM) above "
                      "the RSS before the chain, in a fresh process per repetition. micrograd is "
                      "probed with growing chains at Python's default recursion limit.")
+        spent = {s: (_median([e.get("gc_seconds") for e in entry["extra"]]),
+                     _median([e.get("gc_full_collections") for e in entry["extra"]]),
+                     entry["median"])
+                 for s, entry in table.get("W4", {}).items() if entry["extra"]}
+        spent = {s: v for s, v in spent.items() if v[0] is not None and v[2]}
+        if spent:
+            notes.append("W4: time inside Python's garbage collector during the chain: " +
+                         ", ".join(f"{TITLES[s]} {gc_s:.2f} s of {total:.2f} s "
+                                   f"({full:.0f} full collections)"
+                                   for s, (gc_s, full, total) in spent.items()) +
+                         "; the collector walks every live graph object, which npgrad's graph "
+                         "is made of and PyTorch's is not.")
     if "W7" in rows:
         notes.append(f"W7: the W4 chain built at {cfg['w7_short_nodes']:,} and then "
                      f"{cfg['w7_nodes']:,} nodes, garbage collected, then `.backward()` alone "

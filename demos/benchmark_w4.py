@@ -17,13 +17,33 @@ def _w4_measure(make_leaf, chain_and_backward, n_ops):
     exact_peak = reset_peak_rss()
     peak_before = peak_rss_mb()
     leaf = make_leaf()
-    t0 = time.perf_counter()
-    chain_and_backward(leaf, n_ops)
-    seconds = time.perf_counter() - t0
+    collector = _CollectorClock()
+    gc.callbacks.append(collector)
+    try:
+        t0 = time.perf_counter()
+        chain_and_backward(leaf, n_ops)
+        seconds = time.perf_counter() - t0
+    finally:
+        gc.callbacks.remove(collector)
     peak = peak_rss_mb()
     growth = peak - base if exact_peak else max(0.0, peak - peak_before)
     return {"value": seconds, "peak_growth_mb": growth, "ops": n_ops,
+            "gc_seconds": collector.seconds, "gc_full_collections": collector.full,
             "grad": np.asarray(grad_of(leaf)).tolist(), "peak_exact": exact_peak}
+
+
+class _CollectorClock:
+    """A gc callback: the time Python's garbage collector spends, and its full collections."""
+
+    def __init__(self):
+        self.seconds, self.full, self._start = 0.0, 0, None
+
+    def __call__(self, phase, info):
+        if phase == "start":
+            self._start = time.perf_counter()
+        elif self._start is not None:
+            self.seconds += time.perf_counter() - self._start
+            self.full += info["generation"] == 2
 
 
 def _w4_chain_generic(x, n_ops):
