@@ -161,13 +161,10 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             result = node.backward(upstream, *values)
         elif len(inputs) == 1:  # apply kept no copy of what its inputs' arrays already hold
             result = node.backward(upstream, inputs[0].data)
-        elif len(inputs) == 2:
+        else:
             x, y = inputs
             result = node.backward(upstream, x.data if isinstance(x, Tensor) else x,
                                    y.data if isinstance(y, Tensor) else y)
-        else:
-            result = node.backward(upstream, *[t.data if isinstance(t, Tensor) else t
-                                                for t in inputs])
         if len(inputs) == 1 and type(result) is not tuple:
             result = (result,)
         for t, g, needed in zip(inputs, result, node.needs_input_grad):

@@ -102,9 +102,9 @@ def apply(op, *args):
         out = op.forward(xv, yv)
         values = (xv, yv) if scalars else None
         needs = _NEEDS_2[x_is_tensor and x._requires_grad][y_is_tensor and y._requires_grad]
-    else:
-        values = None
-        out = op.forward(*[a.data if isinstance(a, Tensor) else a for a in args])
+    else:  # ops of three or more inputs are few and large: keeping the tuple costs nothing
+        values = tuple([a.data if isinstance(a, Tensor) else a for a in args])
+        out = op.forward(*values)
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
