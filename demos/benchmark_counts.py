@@ -13,16 +13,18 @@ difference of two phase sets at equal lengths is the cost of a phase. W2 runs `s
 and backward passes of the benchmark's scalar graph (of `--ops` ops). w4mem builds the W4 chain
 of `steps` nodes under tracemalloc and prints the bytes each node holds, by allocation site.
 """
-import argparse
 import os
 import sys
 
 DEMOS = os.path.dirname(os.path.abspath(__file__))
-if DEMOS not in sys.path:
-    sys.path.insert(0, DEMOS)
+ROOT = os.path.dirname(DEMOS)
+for path in (DEMOS, ROOT):  # runs from a checkout without installing, as under valgrind
+    if path not in sys.path:
+        sys.path.insert(0, path)
 
 import numpy as np  # noqa: E402
 
+import cli  # noqa: E402
 import numpy_mlp  # noqa: E402
 from benchmark_common import (TRAINERS, W1_SIZES, epoch_order, initial_params,  # noqa: E402
                               w1_training_data)
@@ -93,7 +95,7 @@ def w4_bytes_per_node(nodes):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = cli.Parser(description=__doc__.split("\n")[0])
     p.add_argument("workload", choices=("w1", "w2", "w4mem"))
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
@@ -102,6 +104,10 @@ def main(argv=None):
     p.add_argument("--system", default="npgrad", choices=("npgrad", "numpy"))
     p.add_argument("--data", help="W1's data file (save_w1_data), to keep its loading out")
     args = p.parse_args(argv)
+    if args.steps < 1:
+        p.error(f"--steps must be at least 1, got {args.steps}")
+    if args.data is not None and not os.path.isfile(args.data):
+        p.error(f"--data {args.data}: no such file (benchmark_common.save_w1_data writes it)")
     if args.workload == "w1":
         print(w1(args.steps, args.dtype, args.phases, args.data, args.system))
     elif args.workload == "w2":
@@ -112,4 +118,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run_main(main)

@@ -70,6 +70,25 @@ def test_other_demos_give_short_argument_errors_too():
     assert_short_usage_error(run("expressions.py", "--no-such-flag"), "--no-such-flag")
 
 
+@pytest.mark.parametrize("args, words", [
+    (["w1", "--data", "no-such-file.npz"], ["--data no-such-file.npz: no such file"]),
+    (["w2", "--steps", "0"], ["--steps must be at least 1, got 0"]),
+    (["w3"], ["invalid choice: 'w3'"]),
+], ids=["missing-data", "steps-0", "unknown-workload"])
+def test_the_instruction_count_driver_gives_short_argument_errors(args, words):
+    assert_short_usage_error(run("benchmark_counts.py", *args), *words)
+
+
+def test_the_instruction_count_driver_finds_the_checkout_by_itself(monkeypatch):
+    """Under valgrind it runs as a plain script, without PYTHONPATH: importing it puts the
+    checkout (autograd, nn) and demos/ on sys.path, ahead of any installed copy."""
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in (ROOT, DEMOS)])
+    spec = importlib.util.spec_from_file_location(
+        "benchmark_counts_probe", os.path.join(DEMOS, "benchmark_counts.py"))
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert sys.path[:2] == [ROOT, DEMOS]
+
+
 @pytest.mark.parametrize("name, words", [
     ("folder", ["is a folder", "FILE.png, FILE.svg or FILE.pdf"]),
     ("curves", ["has no extension"]), ("curves.xyz", ["has the extension .xyz"]),
