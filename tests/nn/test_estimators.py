@@ -13,7 +13,6 @@ from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 import nn
 from nn.estimators import MLPClassifier, MLPRegressor
@@ -23,16 +22,9 @@ SMALL = dict(hidden_layer_sizes=(10,), max_iter=50, learning_rate_init=0.01)
 # A setting that fits digits well in a fraction of a second.
 DIGITS = dict(hidden_layer_sizes=(64,), max_iter=30, learning_rate_init=0.01)
 
+pytestmark = pytest.mark.usefixtures("one_blas_thread")  # see tests/nn/conftest.py
 no_convergence_warnings = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    # These networks' matmuls are tiny: BLAS threads gain nothing, and on a busy machine they
-    # spin against each other and make every fit (scikit-learn's too) many times slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @pytest.fixture(scope="module")

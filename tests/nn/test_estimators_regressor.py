@@ -1,7 +1,6 @@
 """nn.estimators.MLPRegressor: scikit-learn's checks, R² on diabetes, multi-output, the loss."""
 import pickle
 import time
-import warnings
 
 import numpy as np
 import pytest
@@ -14,7 +13,6 @@ from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 from nn.estimators import MLPRegressor
 
@@ -22,15 +20,9 @@ SMALL = dict(hidden_layer_sizes=(10,), max_iter=50, learning_rate_init=0.01)
 # Diabetes: 442 samples, 10 features; these settings fit in about 0.1 s per fold.
 DIABETES = dict(hidden_layer_sizes=(16,), max_iter=50, learning_rate_init=0.01, alpha=1.0)
 
+pytestmark = pytest.mark.usefixtures("one_blas_thread")  # see tests/nn/conftest.py
 no_convergence_warnings = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    # tiny matmuls: BLAS threads only spin against each other (see test_estimators.py)
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -65,28 +57,6 @@ def test_diabetes_r2_matches_sklearn(solver):
         print(f"\n{name:8s} {solver}: diabetes 5-fold R² {results[name]:.4f}, fit {seconds:.3f} s")
     assert results["npgrad"] >= results["sklearn"] - 0.02
     assert results["npgrad"] > 0.45  # a linear model scores 0.49 on these folds
-
-
-def test_a_multi_output_sgd_step_lands_where_sklearns_does():
-    # From the same weights, one full-batch SGD step with an L2 penalty gives scikit-learn's
-    # weights exactly: the squared error is summed over the outputs, as its gradient is.
-    X, Y = make_regression(n_samples=40, n_features=5, n_targets=3, random_state=1)
-    Y = Y / Y.std(axis=0)
-    settings = dict(hidden_layer_sizes=(6, 4), activation="tanh", solver="sgd", alpha=0.5,
-                    batch_size=len(X), shuffle=False, learning_rate_init=0.05, max_iter=1,
-                    warm_start=True, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = MLPRegressor(**settings).fit(X, Y)
-        theirs = SklearnMLPRegressor(**settings).fit(X, Y)
-        theirs.coefs_ = [w.copy() for w in ours.coefs_]
-        theirs.intercepts_ = [b.copy() for b in ours.intercepts_]
-        ours.fit(X, Y)
-        theirs.fit(X, Y)
-    for mine, reference in zip(ours.coefs_ + ours.intercepts_,
-                               theirs.coefs_ + theirs.intercepts_):
-        np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-10, atol=1e-12)
 
 
 # ---- multi-output, the loss, predictions -------------------------------------------------

@@ -9,18 +9,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from nn.estimators import MLPClassifier, MLPRegressor
 
+pytestmark = pytest.mark.usefixtures("one_blas_thread")  # see tests/nn/conftest.py
 no_convergence_warnings = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def blobs():
@@ -31,6 +25,11 @@ def blobs():
 def regression():
     X, y = make_regression(n_samples=150, n_features=3, noise=5.0, random_state=0)
     return StandardScaler().fit_transform(X), y / y.std()
+
+
+def three_outputs():
+    X, Y = make_regression(n_samples=40, n_features=5, n_targets=3, random_state=1)
+    return X, Y / Y.std(axis=0)
 
 
 # Each estimator with scikit-learn's counterpart and a problem it learns in a few epochs.
@@ -59,11 +58,13 @@ def stopping_epoch(scores, tol, n_iter_no_change):
 
 
 # ---- warm_start ---------------------------------------------------------------------------
-@pytest.mark.parametrize("cls, sklearn_cls, problem", ESTIMATORS)
+@pytest.mark.parametrize("cls, sklearn_cls, problem", ESTIMATORS + [
+    pytest.param(MLPRegressor, SklearnMLPRegressor, three_outputs, id="regressor-3-outputs")])
 def test_warm_fit_takes_the_sgd_step_sklearn_takes_from_the_fitted_weights(cls, sklearn_cls,
                                                                            problem):
     # One full-batch epoch of SGD (momentum 0.9, Nesterov: so a fresh optimizer per fit) with
-    # the L2 penalty, from the same fitted weights: the same new weights as scikit-learn's.
+    # the L2 penalty, from the same fitted weights: the same new weights as scikit-learn's
+    # (with three outputs too: the squared error is summed over them, as its gradient is).
     X, y = problem()
     settings = dict(hidden_layer_sizes=(6, 4), activation="tanh", solver="sgd", alpha=0.5,
                     batch_size=len(X), shuffle=False, learning_rate_init=0.05, max_iter=2,

@@ -11,20 +11,13 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_digits
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_val_score
-from threadpoolctl import threadpool_limits
 
 import nn
 from nn.estimators import MLPClassifier, MLPRegressor
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [pytest.mark.usefixtures("one_blas_thread"),
+              pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]
 GRID = {"alpha": [1e-4, 0.1]}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    # tiny matmuls: BLAS threads only spin against each other (see test_estimators.py)
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @pytest.fixture(scope="module")
