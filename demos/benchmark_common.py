@@ -62,6 +62,17 @@ def w1_training_data(req, dtype):
     return X.astype(dtype), y, source
 
 
+def mean_epoch_ms(run_epoch, st, epochs):
+    """Run ``epochs`` epochs of ``run_epoch(st)`` (each returning seconds and the epoch's loss):
+    the mean in ms as a workload's result, with the last loss and where the data came from."""
+    seconds, loss = 0.0, None
+    for _ in range(epochs):
+        dt, loss = run_epoch(st)
+        seconds += dt
+    return {"value": seconds / epochs * 1e3, "loss": loss, "epochs_seen": st["epoch"],
+            "data": st["source"]}
+
+
 def save_w1_data(path):
     """Write digits_data's float64 training split to `path` (.npz) for the workers."""
     X_train, y_train, _, _, source = digits_data(np.float64)

@@ -14,7 +14,7 @@ import numpy as np
 
 import numpy_mlp
 from benchmark_common import (SEED, TRAINERS, W1_SIZES, epoch_order, initial_params,
-                              w1_training_data)
+                              mean_epoch_ms, w1_training_data)
 
 
 def _w1_state(runner, req):
@@ -41,13 +41,7 @@ def _w1_epoch(st):
 
 
 def _w1_trainer_run(runner, req):
-    st = _w1_state(runner, req)
-    seconds, loss = 0.0, None
-    for _ in range(req["w1_epochs"]):
-        dt, loss = _w1_epoch(st)
-        seconds += dt
-    return {"value": seconds / req["w1_epochs"] * 1e3, "loss": loss, "epochs_seen": st["epoch"],
-            "data": st["source"]}
+    return mean_epoch_ms(_w1_epoch, _w1_state(runner, req), req["w1_epochs"])
 
 
 def sklearn_w1(runner, req):

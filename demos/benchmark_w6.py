@@ -14,7 +14,7 @@ import numpy as np
 import numpy_cnn
 import numpy_mlp
 from benchmark_common import (SEED, NpgradTrainer, TorchTrainer, epoch_order,
-                              w1_training_data)
+                              mean_epoch_ms, w1_training_data)
 
 W6_CHANNELS = (32, 64)
 W6_BATCH = 64
@@ -97,12 +97,7 @@ def w6_run(runner, req):
         trainer = CNN_TRAINERS[runner.name](w6_params(), X, y)
         st = runner.state["W6"] = {"X": X, "trainer": trainer, "epoch": 0, "source": source}
         _w6_epoch(st)  # warm-up
-    seconds, loss = 0.0, None
-    for _ in range(req["w6_epochs"]):
-        dt, loss = _w6_epoch(st)
-        seconds += dt
-    return {"value": seconds / req["w6_epochs"] * 1e3, "loss": loss, "epochs_seen": st["epoch"],
-            "data": st["source"]}
+    return mean_epoch_ms(_w6_epoch, st, req["w6_epochs"])
 
 
 RUNS = {"numpy": w6_run, "npgrad": w6_run, "torch": w6_run}

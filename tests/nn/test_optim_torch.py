@@ -17,6 +17,20 @@ ORACLE_CASES = [(cls, hyper) for _, cls, hyper, _ in VARIANTS] + [
     (Adagrad, dict(weight_decay=0.1, maximize=True))]
 
 
+def give_both_the_same_gradients(ours, theirs, rng, torch):
+    for p, t in zip(ours, theirs):
+        g = rng.standard_normal(p.data.shape)
+        p.grad = g
+        t.grad = torch.tensor(g.copy())
+
+
+def assert_same_parameters(ours, theirs, step):
+    # torch fuses multiply-adds and rounds its sqrt differently: agreement is to a few ulps.
+    for p, t in zip(ours, theirs):
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14,
+                                   err_msg=f"step {step + 1}")
+
+
 @pytest.mark.parametrize("cls, hyper", ORACLE_CASES, ids=[
     f"{cls.__name__}-{'-'.join(f'{k}={v}' for k, v in hyper.items()) or 'defaults'}"
     for cls, hyper in ORACLE_CASES])
@@ -37,16 +51,10 @@ def test_matches_torch_optim(cls, hyper):
         if step == 10:
             for o, r in zip(opt.param_groups, ref.param_groups):
                 o["lr"] = r["lr"] = o["lr"] * 3
-        for p, t in zip(ours, theirs):
-            g = rng.standard_normal(p.data.shape)
-            p.grad = g
-            t.grad = torch.tensor(g.copy())
+        give_both_the_same_gradients(ours, theirs, rng, torch)
         opt.step()
         ref.step()
-        for p, t in zip(ours, theirs):
-            # torch fuses multiply-adds and rounds its sqrt differently: agreement is to a few ulps.
-            np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14,
-                                       err_msg=f"step {step + 1}")
+        assert_same_parameters(ours, theirs, step)
 
 
 SCHEDULED = [
@@ -72,14 +80,9 @@ def test_scheduled_training_matches_torch(cls, hyper, name, kwargs):
     mine = getattr(lr_scheduler, name)(opt, **kwargs)
     their_schedule = getattr(torch.optim.lr_scheduler, name)(ref, **kwargs)
     for step in range(30):
-        for p, t in zip(ours, theirs):
-            g = rng.standard_normal(p.data.shape)
-            p.grad = g
-            t.grad = torch.tensor(g.copy())
+        give_both_the_same_gradients(ours, theirs, rng, torch)
         opt.step()
         ref.step()
         mine.step()
         their_schedule.step()
-        for p, t in zip(ours, theirs):
-            np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14,
-                                       err_msg=f"step {step + 1}")
+        assert_same_parameters(ours, theirs, step)
