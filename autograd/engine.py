@@ -7,7 +7,7 @@ have, and frees the node's saved values right after (unless ``retain_graph``).
 import numpy as np
 
 from .grad_mode import _Mode, is_anomaly_enabled
-from .ops.base import input_shapes
+from .ops.base import _UNARY, _VARIADIC, input_shapes
 from .ops.helpers import unbroadcast
 from .tensor import Tensor
 from .inplace import as_recorded
@@ -84,7 +84,13 @@ def topological_order(roots):
     updates = _Mode.inplace_updates
     while stack:
         node = stack.pop()
-        inputs = node.inputs
+        first, second = node.first, node.second  # node.inputs, without a property call
+        if second is _UNARY:
+            inputs = (first,)
+        elif second is not _VARIADIC:
+            inputs = (first, second)
+        else:
+            inputs = first
         if inputs is None:
             raise RuntimeError(
                 f"trying to backward through the graph a second time: the saved values of "
@@ -99,12 +105,11 @@ def topological_order(roots):
             if needed:
                 parent = t.grad_fn
                 if parent is not None:
-                    count = dependencies.get(parent)
-                    if count is None:
+                    if parent in dependencies:
+                        dependencies[parent] += 1
+                    else:
                         dependencies[parent] = 1
                         stack.append(parent)
-                    else:
-                        dependencies[parent] = count + 1
     return dependencies
 
 
@@ -153,20 +158,28 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
     anomaly = is_anomaly_enabled()
     while ready:
         node, upstream = ready.pop()  # every consumer has sent its gradient
-        inputs = node.inputs
-        values = node.values
-        if create_graph:
-            result = node.backward(upstream, *inputs)
-        elif values is not None:
-            result = node.backward(upstream, *values)
-        elif len(inputs) == 1:  # apply kept no copy of what its inputs' arrays already hold
-            result = node.backward(upstream, inputs[0].data)
+        first, second, values = node.first, node.second, node.values
+        # apply kept no copy (values None) of what the inputs' arrays already hold
+        if second is _UNARY:
+            inputs = (first,)
+            if create_graph:
+                result = node.backward(upstream, first)
+            else:
+                result = node.backward(upstream, first.data if values is None else values[0])
+            if type(result) is not tuple:
+                result = (result,)
+        elif second is _VARIADIC:
+            inputs = first
+            result = node.backward(upstream, *(inputs if create_graph else values))
         else:
-            x, y = inputs
-            result = node.backward(upstream, x.data if isinstance(x, Tensor) else x,
-                                   y.data if isinstance(y, Tensor) else y)
-        if len(inputs) == 1 and type(result) is not tuple:
-            result = (result,)
+            inputs = (first, second)
+            if create_graph:
+                result = node.backward(upstream, first, second)
+            elif values is not None:
+                result = node.backward(upstream, *values)
+            else:
+                result = node.backward(upstream, first.data if isinstance(first, Tensor) else first,
+                                       second.data if isinstance(second, Tensor) else second)
         for t, g, needed in zip(inputs, result, node.needs_input_grad):
             if not needed or g is None:
                 continue
@@ -187,21 +200,24 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                     parent = None  # leads to no target
             if wanted:
                 _accumulate(captured, t, g, parent is None and _fresh(g, upstream), owned)
-            if parent is not None:
+            if parent is not None:  # a count that reaches 0 is never read again: not stored
                 remaining = dependencies[parent] - 1
-                dependencies[parent] = remaining
                 if parent in pending:
                     _accumulate(pending, parent, g, False, owned)
-                    if not remaining:
+                    if remaining:
+                        dependencies[parent] = remaining
+                    else:
                         ready.append((parent, pending.pop(parent)))
                 elif remaining:
+                    dependencies[parent] = remaining
                     pending[parent] = g
                     if not wanted and _fresh(g, upstream):  # only a later consumer adds into it
                         owned.add(parent)
                 else:  # its only consumer: the gradient goes straight to the queue
                     ready.append((parent, g))
         if not retain_graph:
-            node.inputs = node.values = node.saved = None
+            node.first, node.second = None, _VARIADIC  # node.inputs = None
+            node.values = node.saved = None
     return captured
 
 

@@ -22,9 +22,16 @@ from ..tensor import Tensor
 REGISTRY = {}
 
 
+# What ``Op.second`` holds when it is not the second input: one input in ``first``; or three or
+# more, as the tuple in ``first`` (None there once a backward freed the node)
+_UNARY, _VARIADIC = object(), object()
+
+
 class Op:
     """Base class of every primitive; subclasses with a ``name`` are registered."""
-    __slots__ = ("inputs", "values", "needs_input_grad", "recorded_at", "saved")
+    # A node holds its one or two inputs in slots, not a tuple: a tuple would be a third object
+    # for the garbage collector to walk, per node (``inputs`` gives them as a tuple).
+    __slots__ = ("first", "second", "values", "needs_input_grad", "recorded_at", "saved")
     name = ""
     # False for ops whose backward never reads their inputs' values (add, reshape...):
     # those don't care if an input is modified in place after the forward.
@@ -39,6 +46,25 @@ class Op:
     # what the user called, where that differs from ``name`` (mean is a mul of a sum's result):
     # to_dot and error messages show it
     label = None
+
+    @property
+    def inputs(self):
+        """The recorded inputs (Tensors and constants) as a tuple; None once backward freed them."""
+        second = self.second
+        if second is _UNARY:
+            return (self.first,)
+        if second is _VARIADIC:
+            return self.first
+        return (self.first, second)
+
+    @inputs.setter
+    def inputs(self, inputs):
+        if inputs is not None and len(inputs) == 1:
+            self.first, self.second = inputs[0], _UNARY
+        elif inputs is not None and len(inputs) == 2:
+            self.first, self.second = inputs
+        else:
+            self.first, self.second = inputs, _VARIADIC
 
     @property
     def title(self):
@@ -89,6 +115,7 @@ def apply(op, *args):
             values = (xv,)  # numpy scalars, as the rule will want them
         out = op.forward(xv)
         needs = _NEEDS_1[x._requires_grad]
+        second = _UNARY
     elif len(args) == 2:
         x, y = args
         x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
@@ -102,10 +129,12 @@ def apply(op, *args):
         out = op.forward(xv, yv)
         values = (xv, yv) if scalars else None
         needs = _NEEDS_2[x_is_tensor and x._requires_grad][y_is_tensor and y._requires_grad]
+        second = y
     else:  # ops of three or more inputs are few and large: keeping the tuple costs nothing
         values = tuple([a.data if isinstance(a, Tensor) else a for a in args])
         out = op.forward(*values)
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+        x, second = args, _VARIADIC
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
     # this thread's modes; a thread-local read only while some thread is off the default
@@ -117,7 +146,8 @@ def apply(op, *args):
     result.data = out
     result.grad = None
     if grad_enabled and True in needs:
-        op.inputs = args
+        op.first = x
+        op.second = second
         op.values = values  # None: the rule reads the inputs' arrays themselves
         op.needs_input_grad = needs
         op.recorded_at = _Mode.inplace_updates

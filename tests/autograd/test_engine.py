@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograd import Tensor, grad, gradcheck
+from autograd import Tensor, concatenate, grad, gradcheck
 from autograd.ops.helpers import unbroadcast
 
 rng = np.random.default_rng(3)
@@ -236,3 +236,23 @@ def test_grad_and_backward_agree():
     out.backward()
     np.testing.assert_allclose(g.data, x.grad)
     assert not np.shares_memory(g.data, x.grad)
+
+
+# ---- how a node holds its inputs --------------------------------------------------------------
+
+@pytest.mark.parametrize("arity", [1, 2, 3])
+def test_a_node_gives_its_inputs_as_recorded_and_none_once_freed(arity):
+    x, y, z = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
+    out, expected = {1: (x.exp(), (x,)), 2: (x * 2.5, (x, 2.5)),
+                     3: (concatenate([x, y, z]), (x, y, z))}[arity]
+    node = out.grad_fn
+    assert type(node.inputs) is tuple and len(node.inputs) == arity
+    assert all(a is e for a, e in zip(node.inputs, expected))
+    node.inputs = node.inputs[::-1]  # the setter keeps what it is given, in order
+    assert all(a is e for a, e in zip(node.inputs, expected[::-1]))
+    node.inputs = expected
+    out.sum().backward()
+    assert node.inputs is None
+    np.testing.assert_allclose(x.grad, {1: np.exp([1.0, 2.0]), 2: [2.5, 2.5], 3: [1, 1]}[arity])
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        out.sum().backward()
