@@ -1,9 +1,15 @@
 """The backward pass. ``grad`` is the functional core; ``Tensor.backward`` is a thin layer on it.
 
-The traversal is iterative: one pass counts, for every node reachable from the outputs, how
-many consumers will send it a gradient; a second pass runs each node's rule once all of them
-have, and frees the node's saved values right after (unless ``retain_graph``).
+The traversal is iterative and runs each node's rule once every consumer has sent its
+gradient: nodes carry the stamp of a clock shared with in-place updates, so taking them latest
+first (a heap over the frontier) is a topological order. Each node's saved values are freed
+right after its rule runs (unless ``retain_graph``). ``grad`` first finds the nodes that lead
+to its inputs, and runs no other (and checks them all before it runs any). A backward that
+meets a freed node or an overwritten value raises there, as PyTorch's does; no ``.grad`` has
+been touched by then, since gradients reach the leaves only once the pass is through.
 """
+from heapq import heappop, heappush
+
 import numpy as np
 
 from .grad_mode import _Mode, is_anomaly_enabled
@@ -68,75 +74,46 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(results)
 
 
-def topological_order(roots):
-    """Every node reachable from ``roots`` with how many consumers will send it a gradient.
+def reachable(roots):
+    """Every node reachable from ``roots`` through inputs that need a gradient.
 
     Raises RuntimeError for a node freed by an earlier backward, or one whose saved input
-    was modified in place since the forward; so a failed backward changes nothing.
+    was modified in place since the forward; so a failed ``grad`` changes nothing.
     """
-    dependencies = {}
+    seen = set()
     stack = []
     for root in roots:
         node = root.grad_fn
-        if node is not None and node not in dependencies:
-            dependencies[node] = 0
+        if node is not None and node not in seen:
+            seen.add(node)
             stack.append(node)
-    updates = _Mode.inplace_updates
+    updates = _Mode.last_update
     while stack:
         node = stack.pop()
-        first, second = node.first, node.second  # node.inputs, without a property call
-        if second is _UNARY:
-            inputs = (first,)
-        elif second is not _VARIADIC:
-            inputs = (first, second)
-        else:
-            inputs = first
-        if inputs is None:
-            raise RuntimeError(
-                f"trying to backward through the graph a second time: the saved values of "
-                f"'{node.title}' were freed after the first backward; pass retain_graph=True "
-                f"to the first backward (or grad) to keep them")
-        if node.recorded_at != updates:  # an in-place update since the forward
-            as_recorded(node)
-            inputs = node.inputs
-            if node.reads_inputs or node.saves_output:
-                _check_versions(node)
-        for t, needed in zip(inputs, node.needs_input_grad):
+        if node.recorded_at < updates or node.inputs is None:
+            _check_inputs(node)
+        for t, needed in zip(node.inputs, node.needs_input_grad):
             if needed:
                 parent = t.grad_fn
-                if parent is not None:
-                    if parent in dependencies:
-                        dependencies[parent] += 1
-                    else:
-                        dependencies[parent] = 1
-                        stack.append(parent)
-    return dependencies
+                if parent is not None and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    return seen
 
 
-def _leading_to(targets, roots, dependencies):
-    """Keep only the nodes with a path to a target: ``grad`` runs (and frees) no other.
-
-    Every consumer of a kept node is kept too, so the kept dependency counts stay exact.
-    """
-    remaining = dict(dependencies)
-    ready = [node for node in {root.grad_fn for root in roots} - {None}
-             if remaining[node] == 0]
-    order = []  # consumers before their inputs
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for t, needed in zip(node.inputs, node.needs_input_grad):
-            if needed and t.grad_fn is not None:
-                remaining[t.grad_fn] -= 1
-                if remaining[t.grad_fn] == 0:
-                    ready.append(t.grad_fn)
-    kept = {}
-    for node in reversed(order):
+def _leading_to(targets, nodes):
+    """The nodes with a path to a target: ``grad`` runs (and frees) no other."""
+    kept = set()
+    for node in sorted(nodes, key=_stamp):  # inputs before their consumers
         for t, needed in zip(node.inputs, node.needs_input_grad):
             if needed and (t in targets or t.grad_fn in kept):
-                kept[node] = dependencies[node]
+                kept.add(node)
                 break
     return kept
+
+
+def _stamp(node):
+    return node.recorded_at
 
 
 def _run(roots, seeds, retain_graph, create_graph, targets, owned):
@@ -144,20 +121,28 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
 
     ``targets`` None means every leaf that requires grad. ``owned`` collects the keys whose
     gradient buffer the engine allocated itself, the only ones it may add into in place.
+
+    Nodes run latest first: a node is stamped when it is recorded, after its inputs, so all
+    its consumers have run when it comes off the heap, and the pass needs no count of them.
+    The heap and ``pending`` hold only the frontier, not the whole graph.
     """
-    dependencies = topological_order(roots)
-    if targets is not None:
-        dependencies = _leading_to(targets, roots, dependencies)
-    captured, pending = {}, {}
+    kept = None if targets is None else _leading_to(targets, reachable(roots))
+    captured, pending, heap = {}, {}, []
     for root, seed in zip(roots, seeds):
         if (root.grad_fn is None) if targets is None else (root in targets):
             _accumulate(captured, root, seed, False, owned)
-        if root.grad_fn in dependencies:
-            _accumulate(pending, root.grad_fn, seed, False, owned)
-    ready = [(node, pending.pop(node)) for node in list(pending) if dependencies[node] == 0]
+        node = root.grad_fn
+        if node is not None and (kept is None or node in kept):
+            if node not in pending:
+                heappush(heap, (-node.recorded_at, node))
+            _accumulate(pending, node, seed, False, owned)
     anomaly = is_anomaly_enabled()
-    while ready:
-        node, upstream = ready.pop()  # every consumer has sent its gradient
+    updates = _Mode.last_update
+    while heap:
+        node = heappop(heap)[1]  # the latest recorded: every consumer has sent its gradient
+        upstream = pending.pop(node)
+        if node.recorded_at < updates:  # an in-place update since it was recorded
+            _check_inputs(node)
         first, second, values = node.first, node.second, node.values
         # apply kept no copy (values None) of what the inputs' arrays already hold
         if second is _UNARY:
@@ -170,6 +155,8 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 result = (result,)
         elif second is _VARIADIC:
             inputs = first
+            if inputs is None:
+                _check_inputs(node)  # raises: freed by an earlier backward
             result = node.backward(upstream, *(inputs if create_graph else values))
         else:
             inputs = (first, second)
@@ -196,29 +183,35 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 wanted = parent is None  # every leaf (needed inputs all require grad)
             else:
                 wanted = t in targets
-                if parent not in dependencies:
+                if parent not in kept:
                     parent = None  # leads to no target
             if wanted:
                 _accumulate(captured, t, g, parent is None and _fresh(g, upstream), owned)
-            if parent is not None:  # a count that reaches 0 is never read again: not stored
-                remaining = dependencies[parent] - 1
+            if parent is not None:
                 if parent in pending:
                     _accumulate(pending, parent, g, False, owned)
-                    if remaining:
-                        dependencies[parent] = remaining
-                    else:
-                        ready.append((parent, pending.pop(parent)))
-                elif remaining:
-                    dependencies[parent] = remaining
+                else:
                     pending[parent] = g
-                    if not wanted and _fresh(g, upstream):  # only a later consumer adds into it
-                        owned.add(parent)
-                else:  # its only consumer: the gradient goes straight to the queue
-                    ready.append((parent, g))
+                    heappush(heap, (-parent.recorded_at, parent))
         if not retain_graph:
             node.first, node.second = None, _VARIADIC  # node.inputs = None
             node.values = node.saved = None
     return captured
+
+
+def _check_inputs(node):
+    """Raise if ``node`` was freed or reads a value updated in place since it was recorded.
+
+    Its inputs are first pointed at the tensors as they were when it was recorded.
+    """
+    if node.inputs is None:
+        raise RuntimeError(
+            f"trying to backward through the graph a second time: the saved values of "
+            f"'{node.title}' were freed after the first backward; pass retain_graph=True "
+            f"to the first backward (or grad) to keep them")
+    as_recorded(node)
+    if node.reads_inputs or node.saves_output:
+        _check_versions(node)
 
 
 def _fresh(g, upstream):

@@ -9,16 +9,22 @@ thread is off the default: ``_off_default`` holds the idents of those threads. E
 adds and discards only its own ident (set operations are atomic), adding it before it leaves
 the default, so an empty set always means the reading thread is on the default. A thread that
 ends inside a ``no_grad()`` it never exited stays in the set: ops elsewhere then take the
-slower, still exact, path. The in-place update count is process-wide.
+slower, still exact, path. The clock of nodes and in-place updates is process-wide.
 """
 import functools
+import itertools
 import inspect
 import threading
 
 
 class _Mode:
-    """Process-wide state, read on every op."""
-    inplace_updates = 0  # a global count of in-place updates, stamped on nodes and tensors
+    """Process-wide state, read on every backward."""
+    last_update = 0  # the stamp of the latest in-place update
+
+
+# One clock stamps every recorded node and every in-place update (next() is atomic): a node's
+# stamp is later than its inputs' nodes', and an update stamped later than a node came after it.
+clock = itertools.count(1)
 
 
 _DEFAULT_MODES = (True, False)  # (grad_enabled, detect_anomaly)

@@ -3,14 +3,14 @@
 The new values are written into the tensor's memory, so every alias sees them, and the tensor
 is given a new node (``setitem``, or the op of the update) whose input is the tensor as it was.
 Nodes recorded before the update still refer to the tensor object, so the tensor keeps a
-history: the global in-place count at each rewrite and the node it had before. The engine
-reads it (``as_recorded``) for any node recorded before the count moved on, so gradients
-follow the graph as it was built. Writing through a view (``b = a[0]; b += 1``) also rewrites
+history: the stamp of each rewrite (``grad_mode.clock``, which stamps nodes too) and the node
+it had before. The engine reads it (``as_recorded``) for any node stamped before the latest
+rewrite, so gradients follow the graph as it was built. Writing through a view (``b = a[0]; b += 1``) also rewrites
 the base's history (a ``view_write`` node), as PyTorch does for views it tracks.
 """
 import numpy as np
 
-from .grad_mode import _Mode, is_grad_enabled
+from .grad_mode import clock, is_grad_enabled
 from .ops.indexing import SetItem, ViewWrite, assignment_masks, normalize_index
 from .tensor import Tensor
 from .versions import owner, record_update
@@ -69,7 +69,7 @@ def as_recorded(node):
     for i, t in enumerate(inputs):
         history = getattr(t, "_history", None) if isinstance(t, Tensor) else None
         if history and history[-1][0] > node.recorded_at:
-            previous = next(grad_fn for count, grad_fn in history if count > node.recorded_at)
+            previous = next(grad_fn for stamp, grad_fn in history if stamp > node.recorded_at)
             inputs[i] = Tensor._result(t.data, previous)
             changed = True
     if changed:
@@ -119,18 +119,18 @@ def _record(node, inputs, values):
     node.inputs = inputs
     node.values = values
     node.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-    node.recorded_at = _Mode.inplace_updates
+    node.recorded_at = next(clock)
 
 
 def _rebind(t, node):
     """Give ``t`` the new ``node``, keeping the one it had in its history; then its views' bases."""
     previous = t.grad_fn
     t._updates = t._version + 1
-    count = record_update(t.data)  # this update's own count, whatever other threads do
+    stamp = record_update(t.data)  # this update's own stamp, whatever other threads do
     history = getattr(t, "_history", None)
     if history is None:
         t._history = history = []
-    history.append((count, previous))
+    history.append((stamp, previous))
     t.grad_fn = node
     t._requires_grad = True
     view = previous

@@ -8,7 +8,6 @@ import operator
 
 import numpy as np
 
-from .grad_mode import _Mode
 from .tensor_methods import TensorMethods
 from .versions import record_update
 

@@ -1,22 +1,22 @@
 """Which buffers were updated in place, and when: the engine's check on saved values.
 
-Every in-place update gets the next number of a global count, recorded against the array
-that owns the memory (the root of numpy's ``.base`` chain), so views, reshapes and detached
-aliases of one buffer share their history, as tensors sharing storage do in PyTorch. A node
-records the count when it is created; if the count has moved on by its backward, the values
-it reads are checked against this record.
+Every in-place update takes the next stamp of the clock that also stamps nodes
+(``grad_mode.clock``), recorded against the array that owns the memory (the root of numpy's
+``.base`` chain), so views, reshapes and detached aliases of one buffer share their history, as
+tensors sharing storage do in PyTorch. If an update came after a node was stamped, the values
+the node reads are checked against this record at its backward.
 
-The count and the record are shared by all threads; a lock makes each update atomic, so the
-count never goes back and no update is lost (updates are rare next to ops: it costs nothing).
+The record is shared by all threads; a lock makes each update atomic, so ``last_update`` never
+goes back and no update is lost (updates are rare next to ops: it costs nothing).
 """
 import threading
 import weakref
 
 import numpy as np
 
-from .grad_mode import _Mode
+from .grad_mode import _Mode, clock
 
-_last_update = {}  # id(owning array) -> the count of its last in-place update
+_last_update = {}  # id(owning array) -> the stamp of its last in-place update
 _lock = threading.RLock()  # re-entrant: a finalizer run by the GC inside may update too
 
 
@@ -29,17 +29,17 @@ def owner(array):
 
 
 def record_update(array):
-    """Note that ``array`` (or a view of it) was just written in place; return the new count."""
+    """Note that ``array`` (or a view of it) was just written in place; return its stamp."""
     root = owner(array)
     key = id(root)
     with _lock:
-        count = _Mode.inplace_updates = _Mode.inplace_updates + 1
+        stamp = _Mode.last_update = next(clock)  # under the lock: last_update never goes back
         if key not in _last_update:
             weakref.finalize(root, _last_update.pop, key, None)  # forget it with the buffer
-        _last_update[key] = count
-    return count
+        _last_update[key] = stamp
+    return stamp
 
 
-def updated_after(array, count):
-    """True when ``array``'s memory was written in place after the global count ``count``."""
-    return isinstance(array, np.ndarray) and _last_update.get(id(owner(array)), -1) > count
+def updated_after(array, stamp):
+    """True when ``array``'s memory was written in place after the stamp ``stamp``."""
+    return isinstance(array, np.ndarray) and _last_update.get(id(owner(array)), -1) > stamp

@@ -16,7 +16,7 @@ A rule must never return one of its inputs, ``self.saved`` or the same fresh arr
 """
 import numpy as np
 
-from ..grad_mode import _DEFAULT_MODES, _Mode, _off_default, _thread
+from ..grad_mode import _DEFAULT_MODES, _off_default, _thread, clock
 from ..tensor import Tensor
 
 REGISTRY = {}
@@ -150,7 +150,7 @@ def apply(op, *args):
         op.second = second
         op.values = values  # None: the rule reads the inputs' arrays themselves
         op.needs_input_grad = needs
-        op.recorded_at = _Mode.inplace_updates
+        op.recorded_at = next(clock)
         result.grad_fn = op
         result._requires_grad = True
     else:

@@ -164,6 +164,30 @@ def test_a_diamond_graph_runs_each_node_once():
     np.testing.assert_allclose(x.grad, 5 * np.exp(x.data))
 
 
+def test_a_node_waits_for_a_consumer_at_the_end_of_a_long_branch():
+    x = leaf([0.5, -1.5])
+    top = x.exp()
+    long = top
+    for _ in range(40):
+        long = long * 1.01
+    out = (long + top * 3 + top.sin()).sum()  # three consumers, one 40 nodes away
+    out.backward()
+    np.testing.assert_allclose(x.grad, (1.01 ** 40 + 3 + np.cos(np.exp(x.data))) * np.exp(x.data))
+    with pytest.raises(RuntimeError, match="retain_graph"):  # each node ran once, then was freed
+        out.backward()
+
+
+def test_a_failed_backward_leaves_every_grad_as_it_was():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    h.sum().backward(retain_graph=False)
+    before = x.grad.copy()
+    z = (h.exp() * 2).sum()  # reaches h's node, freed by the first backward
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        z.backward()
+    np.testing.assert_array_equal(x.grad, before)
+
+
 def test_deep_chain_without_recursion_limit():
     x = leaf([1.0])
     y = x

@@ -11,7 +11,7 @@ import pytest
 
 from autograd import Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.grad_mode import _Mode, _off_default, is_anomaly_enabled
-from autograd.versions import record_update
+from autograd.versions import record_update, updated_after
 
 TIMEOUT = 10  # seconds: a wait that long means a thread died; fail instead of hanging
 
@@ -201,21 +201,27 @@ def test_an_in_place_update_is_still_caught_when_another_thread_updates_too():
     run_threads(learner, updater)
 
 
-def test_the_in_place_count_loses_no_update_under_threads():
+def test_in_place_stamps_are_unique_and_never_go_back_under_threads():
     n_threads, n_updates = 4, 2000
     start = threading.Barrier(n_threads)
     arrays = [np.zeros(3) for _ in range(n_threads)]
-    before = _Mode.inplace_updates
+    stamps = [[] for _ in range(n_threads)]
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible
     try:
-        def hammer(array):
+        def hammer(array, mine):
             def run():
                 start.wait(TIMEOUT)
                 for _ in range(n_updates):
-                    record_update(array)
+                    mine.append(record_update(array))
+                    assert _Mode.last_update >= mine[-1]
             return run
-        run_threads(*[hammer(a) for a in arrays])
+        run_threads(*[hammer(a, mine) for a, mine in zip(arrays, stamps)])
     finally:
         sys.setswitchinterval(interval)
-    assert _Mode.inplace_updates == before + n_threads * n_updates
+    everything = [stamp for mine in stamps for stamp in mine]
+    assert len(set(everything)) == n_threads * n_updates  # no two updates share a stamp
+    assert all(mine == sorted(mine) for mine in stamps)
+    assert _Mode.last_update >= max(everything)
+    for array, mine in zip(arrays, stamps):
+        assert updated_after(array, mine[-1] - 1) and not updated_after(array, mine[-1])
