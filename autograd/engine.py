@@ -9,6 +9,7 @@ meets a freed node or an overwritten value raises there, as PyTorch's does; no `
 been touched by then, since gradients reach the leaves only once the pass is through.
 """
 from heapq import heappop, heappush
+from operator import attrgetter
 
 import numpy as np
 
@@ -104,16 +105,12 @@ def reachable(roots):
 def _leading_to(targets, nodes):
     """The nodes with a path to a target: ``grad`` runs (and frees) no other."""
     kept = set()
-    for node in sorted(nodes, key=_stamp):  # inputs before their consumers
+    for node in sorted(nodes, key=attrgetter("recorded_at")):  # inputs before their consumers
         for t, needed in zip(node.inputs, node.needs_input_grad):
             if needed and (t in targets or t.grad_fn in kept):
                 kept.add(node)
                 break
     return kept
-
-
-def _stamp(node):
-    return node.recorded_at
 
 
 def _run(roots, seeds, retain_graph, create_graph, targets, owned):

@@ -12,8 +12,8 @@ ends inside a ``no_grad()`` it never exited stays in the set: ops elsewhere then
 slower, still exact, path. The clock of nodes and in-place updates is process-wide.
 """
 import functools
-import itertools
 import inspect
+import itertools
 import threading
 
 

@@ -5,8 +5,9 @@ is given a new node (``setitem``, or the op of the update) whose input is the te
 Nodes recorded before the update still refer to the tensor object, so the tensor keeps a
 history: the stamp of each rewrite (``grad_mode.clock``, which stamps nodes too) and the node
 it had before. The engine reads it (``as_recorded``) for any node stamped before the latest
-rewrite, so gradients follow the graph as it was built. Writing through a view (``b = a[0]; b += 1``) also rewrites
-the base's history (a ``view_write`` node), as PyTorch does for views it tracks.
+rewrite, so gradients follow the graph as it was built. Writing through a view
+(``b = a[0]; b += 1``) also rewrites the base's history (a ``view_write`` node), as PyTorch
+does for views it tracks.
 """
 import numpy as np
 
