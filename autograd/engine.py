@@ -14,10 +14,9 @@ from operator import attrgetter
 import numpy as np
 
 from .grad_mode import _Mode, is_anomaly_enabled
-from .ops.base import _UNARY, _VARIADIC, input_shapes
+from .ops.base import _FREED, _UNARY, _VARIADIC, as_input, input_shapes, origin
 from .ops.helpers import unbroadcast
 from .tensor import Tensor
-from .inplace import as_recorded
 from .versions import updated_after
 
 
@@ -58,10 +57,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     seeds = _seeds(outputs, grad_outputs, create_graph)
     owned = set()
-    captured = _run(outputs, seeds, retain_graph, create_graph, set(inputs), owned)
+    keys = [origin(t) for t in inputs]  # a leaf's gradient is its own; an op result's its node's
+    captured = _run(outputs, seeds, retain_graph, create_graph, set(keys), owned)
     results = []
-    for i, t in enumerate(inputs):
-        g = captured.get(t)
+    for i, (t, key) in enumerate(zip(inputs, keys)):
+        g = captured.get(key)
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -71,7 +71,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         elif isinstance(g, Tensor):
             results.append(g)
         else:
-            results.append(Tensor._result(g if t in owned else np.array(g, dtype=t.dtype), None))
+            results.append(Tensor._result(g if key in owned else np.array(g, dtype=t.dtype),
+                                          None))
     return tuple(results)
 
 
@@ -91,14 +92,12 @@ def reachable(roots):
     updates = _Mode.last_update
     while stack:
         node = stack.pop()
-        if node.recorded_at < updates or node.inputs is None:
+        if node.recorded_at < updates or node.second is _FREED:
             _check_inputs(node)
-        for t, needed in zip(node.inputs, node.needs_input_grad):
-            if needed:
-                parent = t.grad_fn
-                if parent is not None and parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
+        for parent, needed in zip(node.origins(), node.needs_input_grad):
+            if needed and not isinstance(parent, Tensor) and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
     return seen
 
 
@@ -106,8 +105,8 @@ def _leading_to(targets, nodes):
     """The nodes with a path to a target: ``grad`` runs (and frees) no other."""
     kept = set()
     for node in sorted(nodes, key=attrgetter("recorded_at")):  # inputs before their consumers
-        for t, needed in zip(node.inputs, node.needs_input_grad):
-            if needed and (t in targets or t.grad_fn in kept):
+        for parent, needed in zip(node.origins(), node.needs_input_grad):
+            if needed and (parent in targets or parent in kept):
                 kept.add(node)
                 break
     return kept
@@ -116,23 +115,25 @@ def _leading_to(targets, nodes):
 def _run(roots, seeds, retain_graph, create_graph, targets, owned):
     """Propagate ``seeds`` from ``roots`` and return the gradients reaching the targets.
 
-    ``targets`` None means every leaf that requires grad. ``owned`` collects the keys whose
-    gradient buffer the engine allocated itself, the only ones it may add into in place.
+    ``targets`` None means every leaf that requires grad; otherwise it holds origins (leaf
+    Tensors, and the nodes of op results), and so do the keys of what is returned. ``owned``
+    collects the keys whose gradient buffer the engine allocated itself, the only ones it may
+    add into in place.
 
     Nodes run latest first: a node is stamped when it is recorded, after its inputs, so all
     its consumers have run when it comes off the heap, and the pass needs no count of them.
     The heap and ``pending`` hold only the frontier, not the whole graph.
     """
     kept = None if targets is None else _leading_to(targets, reachable(roots))
-    captured, pending, heap = {}, {}, []
+    captured, pending, heap, summed = {}, {}, [], set()
     for root, seed in zip(roots, seeds):
-        if (root.grad_fn is None) if targets is None else (root in targets):
-            _accumulate(captured, root, seed, False, owned)
         node = root.grad_fn
+        if (node is None) if targets is None else (origin(root) in targets):
+            _accumulate(captured, origin(root), seed, False, owned)
         if node is not None and (kept is None or node in kept):
             if node not in pending:
                 heappush(heap, (-node.recorded_at, node))
-            _accumulate(pending, node, seed, False, owned)
+            _accumulate(pending, node, seed, False, summed)
     anomaly = is_anomaly_enabled()
     updates = _Mode.last_update
     while heap:
@@ -140,73 +141,73 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         upstream = pending.pop(node)
         if node.recorded_at < updates:  # an in-place update since it was recorded
             _check_inputs(node)
-        first, second, values = node.first, node.second, node.values
-        # apply kept no copy (values None) of what the inputs' arrays already hold
+        second, values = node.second, node.values
+        # the rule gets numpy scalars for 0-d inputs (values), else the arrays the node holds
         if second is _UNARY:
-            inputs = (first,)
+            first = node.first
+            arrays, origins = (first,), (node.first_origin,)
             if create_graph:
-                result = node.backward(upstream, first)
+                result = node.backward(upstream, as_input(first, origins[0]))
             else:
-                result = node.backward(upstream, first.data if values is None else values[0])
+                result = node.backward(upstream, first if values is None else values[0])
             if type(result) is not tuple:
                 result = (result,)
         elif second is _VARIADIC:
-            inputs = first
-            if inputs is None:
-                _check_inputs(node)  # raises: freed by an earlier backward
-            result = node.backward(upstream, *(inputs if create_graph else values))
-        else:
-            inputs = (first, second)
+            arrays, origins = node.first, node.first_origin
             if create_graph:
-                result = node.backward(upstream, first, second)
+                result = node.backward(upstream, *map(as_input, arrays, origins))
+            else:
+                result = node.backward(upstream, *arrays)
+        elif second is _FREED:
+            _check_inputs(node)  # raises: freed by an earlier backward
+        else:
+            first = node.first
+            arrays, origins = (first, second), (node.first_origin, node.second_origin)
+            if create_graph:
+                result = node.backward(upstream, as_input(first, origins[0]),
+                                       as_input(second, origins[1]))
             elif values is not None:
                 result = node.backward(upstream, *values)
             else:
-                result = node.backward(upstream, first.data if isinstance(first, Tensor) else first,
-                                       second.data if isinstance(second, Tensor) else second)
-        for t, g, needed in zip(inputs, result, node.needs_input_grad):
+                result = node.backward(upstream, first, second)
+        for value, parent, g, needed in zip(arrays, origins, result, node.needs_input_grad):
             if not needed or g is None:
                 continue
-            data = t.data
-            if g.shape != data.shape:
-                g = unbroadcast(g, data.shape)
-            dtype = data.dtype
+            if g.shape != value.shape:
+                g = unbroadcast(g, value.shape)
+            dtype = value.dtype
             if g.dtype is not dtype and g.dtype != dtype:  # numpy's dtypes are mostly singletons
                 g = g.astype(dtype)
             if anomaly:
-                _check_gradient(node, t, g)
-            parent = t.grad_fn
-            if targets is None:
-                wanted = parent is None  # every leaf (needed inputs all require grad)
-            else:
-                wanted = t in targets
+                _check_gradient(node, origins.index(parent), g)
+            if isinstance(parent, Tensor):  # a leaf
+                if targets is None or parent in targets:
+                    _accumulate(captured, parent, g, _fresh(g, upstream), owned)
+                continue
+            if targets is not None:
+                if parent in targets:
+                    _accumulate(captured, parent, g, False, owned)
                 if parent not in kept:
-                    parent = None  # leads to no target
-            if wanted:
-                _accumulate(captured, t, g, parent is None and _fresh(g, upstream), owned)
-            if parent is not None:
-                if parent in pending:
-                    _accumulate(pending, parent, g, False, owned)
-                else:
-                    pending[parent] = g
-                    heappush(heap, (-parent.recorded_at, parent))
-        if not retain_graph:
-            node.first, node.second = None, _VARIADIC  # node.inputs = None
+                    continue  # leads to no target
+            if parent in pending:
+                _accumulate(pending, parent, g, False, summed)
+            else:
+                pending[parent] = g
+                heappush(heap, (-parent.recorded_at, parent))
+        if not retain_graph:  # Op.free, inline
+            node.first = node.first_origin = node.second_origin = None
+            node.second = _FREED
             node.values = node.saved = None
     return captured
 
 
 def _check_inputs(node):
-    """Raise if ``node`` was freed or reads a value updated in place since it was recorded.
-
-    Its inputs are first pointed at the tensors as they were when it was recorded.
-    """
-    if node.inputs is None:
+    """Raise if ``node`` was freed or reads a value updated in place since it was recorded."""
+    if node.second is _FREED:
         raise RuntimeError(
             f"trying to backward through the graph a second time: the saved values of "
             f"'{node.title}' were freed after the first backward; pass retain_graph=True "
             f"to the first backward (or grad) to keep them")
-    as_recorded(node)
     if node.reads_inputs or node.saves_output:
         _check_versions(node)
 
@@ -243,21 +244,20 @@ def _check_versions(node):
     if not node.reads_inputs:
         return
     needs = node.needs_input_grad
-    for i, t in enumerate(node.inputs):
+    for i, value in enumerate(node.input_values()):
         if node.bilinear and not any(n for j, n in enumerate(needs) if j != i):
             continue  # its value is read only for the gradients of inputs that need none
-        if updated_after(t.data if isinstance(t, Tensor) else t, node.recorded_at):
+        if updated_after(value, node.recorded_at):
             raise RuntimeError(
                 f"'{node.title}' needs the values of its input {i} (a tensor of shape "
-                f"{np.shape(t)}) to compute its gradient, but that tensor's memory was modified "
+                f"{np.shape(value)}) to compute its gradient, but that tensor's memory was modified "
                 f"in place after the forward (by an in-place op on it or on a view sharing its "
                 f"memory); update a copy() instead, or update after the backward")
 
 
-def _check_gradient(node, t, g):
+def _check_gradient(node, i, g):
     if not np.isfinite(g.data if isinstance(g, Tensor) else g).all():
-        i = next(k for k, x in enumerate(node.inputs) if x is t)
-        shapes = input_shapes([t.data if isinstance(t, Tensor) else t for t in node.inputs])
+        shapes = input_shapes(node.input_values())
         raise FloatingPointError(
             f"the backward of '{node.title}' produced NaN or inf in the gradient of input {i} "
             f"(input shapes {shapes})")

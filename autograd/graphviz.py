@@ -1,5 +1,7 @@
 """Graphviz DOT text for the graph behind a tensor."""
-from .inplace import as_recorded
+import numpy as np
+
+from .ops.base import origin
 from .tensor import Tensor
 
 
@@ -9,40 +11,39 @@ def to_dot(tensor, names=None):
     ``names`` optionally maps tensors to labels (``{a: "a", w: "weight"}``). The graph behind
     a tensor is freed by ``backward()`` unless ``retain_graph=True``: draw it before.
     """
-    names = names or {}
-    ids, lines, edges, freed = {}, [], [], False
-    stack = [tensor]
-    ids[tensor] = 0
+    # the graph's nodes are ops and leaves: a tensor is drawn as its origin (see Op)
+    names = {origin(t): label for t, label in (names or {}).items()}
+    root = origin(tensor)
+    ids, lines, edges, freed = {root: 0}, [], [], False
+    stack = [(root, tensor.data)]
     while stack:
-        t = stack.pop()
-        node = t.grad_fn
-        if node is not None and node.inputs is not None:
-            as_recorded(node)  # inputs as they were, if an in-place update came since
-        if node is None:
-            kind = "leaf, requires_grad" if t.requires_grad else "constant"
-            if t in names:
-                kind = f"{names[t]} ({kind})"
-            lines.append(f'  n{ids[t]} [shape=box, label="{kind}\\n{_shape(t)}"];')
+        key, value = stack.pop()
+        n = ids[key]
+        if isinstance(key, Tensor):
+            kind = "leaf, requires_grad" if key.requires_grad else "constant"
+            if key in names:
+                kind = f"{names[key]} ({kind})"
+            lines.append(f'  n{n} [shape=box, label="{kind}\\n{_shape(value)}"];')
             continue
-        label = f"{names[t]} = {node.title}" if t in names else node.title
-        if node.inputs is None:  # freed by backward: say so rather than draw one lone node
-            lines.append(f'  n{ids[t]} [shape=ellipse, style=dashed, label="{label}\\n'
-                         f'{_shape(t)}\\n(graph freed by backward)"];')
+        label = f"{names[key]} = {key.title}" if key in names else key.title
+        if key.freed:  # freed by backward: say so rather than draw one lone node
+            lines.append(f'  n{n} [shape=ellipse, style=dashed, label="{label}\\n'
+                         f'{_shape(value)}\\n(graph freed by backward)"];')
             freed = True
             continue
-        lines.append(f'  n{ids[t]} [shape=ellipse, label="{label}\\n{_shape(t)}"];')
-        for parent in node.inputs:
-            if not isinstance(parent, Tensor):
-                continue
+        lines.append(f'  n{n} [shape=ellipse, label="{label}\\n{_shape(value)}"];')
+        for parent_value, parent in zip(key.input_values(), key.origins()):
+            if parent is None:
+                continue  # a constant operand
             if parent not in ids:
                 ids[parent] = len(ids)
-                stack.append(parent)
-            edges.append(f"  n{ids[parent]} -> n{ids[t]};")
+                stack.append((parent, parent_value))
+            edges.append(f"  n{ids[parent]} -> n{n};")
     if freed:
         lines.insert(0, '  label="the graph was freed by backward(); call to_dot before it, or '
                         'pass retain_graph=True to backward";')
     return "digraph npgrad {\n  rankdir=LR;\n" + "\n".join(lines + edges) + "\n}\n"
 
 
-def _shape(t):
-    return "x".join(str(n) for n in t.shape) or "scalar"
+def _shape(value):
+    return "x".join(str(n) for n in np.shape(value)) or "scalar"

@@ -2,16 +2,14 @@
 
 The new values are written into the tensor's memory, so every alias sees them, and the tensor
 is given a new node (``setitem``, or the op of the update) whose input is the tensor as it was.
-Nodes recorded before the update still refer to the tensor object, so the tensor keeps a
-history: the stamp of each rewrite (``grad_mode.clock``, which stamps nodes too) and the node
-it had before. The engine reads it (``as_recorded``) for any node stamped before the latest
-rewrite, so gradients follow the graph as it was built. Writing through a view
-(``b = a[0]; b += 1``) also rewrites the base's history (a ``view_write`` node), as PyTorch
-does for views it tracks.
+Nodes recorded before the update keep the origin its input had then (see ``Op``), so gradients
+follow the graph as it was built. Writing through a view (``b = a[0]; b += 1``) also gives the
+base a new node (``view_write``), as PyTorch does for views it tracks: a view recorded from a
+base remembers it (``_base``) for as long as it lives, through any number of writes.
 """
 import numpy as np
 
-from .grad_mode import clock, is_grad_enabled
+from .grad_mode import is_grad_enabled
 from .ops.indexing import SetItem, ViewWrite, assignment_masks, normalize_index
 from .tensor import Tensor
 from .versions import owner, record_update
@@ -34,8 +32,7 @@ def assign(t, index, value):
                         f"{t.dtype}; make the tensor floating first (astype)")
     kept, won = assignment_masks(t.shape, index)
     node = SetItem(index, kept, won)
-    old = Tensor._result(t.data, t.grad_fn)
-    _record(node, (old, value), (t.data, raw))
+    node.record((_as_it_is(t), value))
     _write(t, index, raw)
     _rebind(t, node)
 
@@ -50,7 +47,7 @@ def update(t, op, other, ufunc, reads_self):
         return t
     _check_writable(t, "update")
     # the op reads the old values after they are overwritten: it gets a copy of them
-    old = Tensor._result(t.data.copy() if reads_self else t.data, t.grad_fn)
+    old = _as_it_is(t, t.data.copy() if reads_self else None)
     result = op(old, other)
     if result.shape != t.shape:
         raise ValueError(f"an in-place update of a tensor of shape {t.shape} cannot take a "
@@ -60,39 +57,22 @@ def update(t, op, other, ufunc, reads_self):
     return t
 
 
-def as_recorded(node):
-    """Point ``node``'s inputs at the tensors as they were when ``node`` was recorded.
-
-    Called by the engine for nodes recorded before an in-place update; cheap when no input
-    was rewritten since.
-    """
-    inputs, changed = list(node.inputs), False
-    for i, t in enumerate(inputs):
-        history = getattr(t, "_history", None) if isinstance(t, Tensor) else None
-        if history and history[-1][0] > node.recorded_at:
-            previous = next(grad_fn for stamp, grad_fn in history if stamp > node.recorded_at)
-            inputs[i] = Tensor._result(t.data, previous)
-            changed = True
-    if changed:
-        node.inputs = tuple(inputs)
-
-
 def _check_writable(t, what):
     if t.grad_fn is None and t.requires_grad:
         raise RuntimeError(
             f"a leaf tensor of shape {t.shape} that requires grad cannot be updated in place "
             f"while gradients are recorded; wrap the {what} in no_grad()")
-    view = t.grad_fn
-    while view is not None and hasattr(view, "view_of") and view.inputs is not None:
-        base = view.inputs[0]
-        if not (isinstance(base, Tensor) and _same_memory(base.data, t.data)):
+    view = t
+    while getattr(view, "_base", None) is not None:
+        base = view._base[0]
+        if not _same_memory(base.data, view.data):
             break
         if base.grad_fn is None and base.requires_grad:
             raise RuntimeError(
                 f"this tensor of shape {t.shape} is a view of a leaf tensor of shape "
                 f"{base.shape} that requires grad; the {what} would change the leaf in place. "
                 f"Wrap it in no_grad(), or take a copy() first")
-        view = base.grad_fn
+        view = base
     if t.grad_fn is None and t.data.base is not None:
         raise RuntimeError(
             f"this tensor of shape {t.shape} is a view of another array's memory with no "
@@ -116,34 +96,20 @@ def _write(t, index, raw):
                          f"shape {t.shape} at {index!r}: {error}") from None
 
 
-def _record(node, inputs, values):
-    node.inputs = inputs
-    node.values = values
-    node.needs_input_grad = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-    node.recorded_at = next(clock)
-
-
 def _rebind(t, node):
-    """Give ``t`` the new ``node``, keeping the one it had in its history; then its views' bases."""
-    previous = t.grad_fn
+    """Give ``t`` the new ``node``; then, if ``t`` is a view, its base a node of the write."""
     t._updates = t._version + 1
-    stamp = record_update(t.data)  # this update's own stamp, whatever other threads do
-    history = getattr(t, "_history", None)
-    if history is None:
-        t._history = history = []
-    history.append((stamp, previous))
+    record_update(t.data)
     t.grad_fn = node
     t._requires_grad = True
-    view = previous
-    if view is not None and hasattr(view, "view_of") and view.inputs is not None:
-        base = view.inputs[0]
-        if isinstance(base, Tensor) and _same_memory(base.data, t.data):
-            _rebase(base, view, t)
+    view = getattr(t, "_base", None)
+    if view is not None and _same_memory(view[0].data, t.data):
+        base, view_op = view
+        write = ViewWrite(view_op)
+        write.record((_as_it_is(base), t))
+        _rebind(base, write)
 
 
-def _rebase(base, view, t):
-    node = ViewWrite(view)
-    _record(node, (Tensor._result(base.data, base.grad_fn), t),
-            (base.data, t.data))
-    node.needs_input_grad = (base.requires_grad, True)
-    _rebind(base, node)
+def _as_it_is(t, data=None):
+    """A Tensor of ``t``'s values (or ``data``) and node, before an in-place update changes them."""
+    return Tensor._result(t.data if data is None else data, t.grad_fn)

@@ -21,9 +21,10 @@ class Tensor(TensorMethods):
     numpy arrays keep their dtype and are shared, not copied. Only floating tensors can
     require grad.
     """
-    # _updates and _history are set by the first in-place update only (read with getattr and
-    # a default, so op results never pay for them); see autograd.inplace
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_updates", "_history",
+    # _updates is set by the first in-place update only, and _base (the tensor a view was taken
+    # from, and the view's node) by view ops that record; both are read with getattr and a
+    # default, so other results never pay for them (see autograd.inplace)
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_updates", "_base",
                  "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):

@@ -22,16 +22,24 @@ from ..tensor import Tensor
 REGISTRY = {}
 
 
-# What ``Op.second`` holds when it is not the second input: one input in ``first``; or three or
-# more, as the tuple in ``first`` (None there once a backward freed the node)
-_UNARY, _VARIADIC = object(), object()
+# What ``Op.second`` holds when it is not the second input: one input, in ``first``; three or
+# more, as the tuple in ``first``; or none, once a backward freed the node
+_UNARY, _VARIADIC, _FREED = object(), object(), object()
 
 
 class Op:
-    """Base class of every primitive; subclasses with a ``name`` are registered."""
-    # A node holds its one or two inputs in slots, not a tuple: a tuple would be a third object
-    # for the garbage collector to walk, per node (``inputs`` gives them as a tuple).
-    __slots__ = ("first", "second", "values", "needs_input_grad", "recorded_at", "saved")
+    """Base class of every primitive; subclasses with a ``name`` are registered.
+
+    A node holds each input's value as recorded (``first``, ``second``: the input's array, or
+    the constant) and its origin (``first_origin``, ``second_origin``): the node that produced
+    it, the input Tensor itself for a leaf, or None for a constant. So the graph holds no
+    intermediate Tensor, only nodes and arrays (one object per node for the garbage collector
+    to walk), and an in-place update that gives a tensor a new node leaves the nodes recorded
+    before it as they were. Ops of three or more inputs keep both as tuples, in ``first`` and
+    ``first_origin``.
+    """
+    __slots__ = ("first", "second", "first_origin", "second_origin", "values",
+                 "needs_input_grad", "recorded_at", "saved")
     name = ""
     # False for ops whose backward never reads their inputs' values (add, reshape...):
     # those don't care if an input is modified in place after the forward.
@@ -42,29 +50,70 @@ class Op:
     # True for ops whose rule reads an input only for the other inputs' gradients (mul,
     # matmul: dx = g y): x * 3 never reads x, so an update of x after the forward is harmless.
     bilinear = False
+    # ops whose output can share its input's memory (reshape, transpose, getitem...) define
+    # ``view_of(array)``, which takes that view; their outputs remember their base (``_base``)
+    view_of = None
 
     # what the user called, where that differs from ``name`` (mean is a mul of a sum's result):
     # to_dot and error messages show it
     label = None
 
     @property
+    def freed(self):
+        """True once a backward without ``retain_graph`` dropped the inputs and saved values."""
+        return self.second is _FREED
+
+    @property
     def inputs(self):
-        """The recorded inputs (Tensors and constants) as a tuple; None once backward freed them."""
+        """The recorded inputs as a tuple; None once freed. A leaf comes back as itself, an op's
+        result as a Tensor of its value as recorded, on the node that produced it."""
+        if self.second is _FREED:
+            return None
+        return tuple(map(as_input, self.input_values(), self.origins()))
+
+    def input_values(self):
+        """The inputs' values as recorded (arrays and constants)."""
         second = self.second
         if second is _UNARY:
             return (self.first,)
-        if second is _VARIADIC:
+        if second is _VARIADIC or second is _FREED:
             return self.first
         return (self.first, second)
 
-    @inputs.setter
-    def inputs(self, inputs):
-        if inputs is not None and len(inputs) == 1:
-            self.first, self.second = inputs[0], _UNARY
-        elif inputs is not None and len(inputs) == 2:
-            self.first, self.second = inputs
+    def origins(self):
+        """Each input's origin: its node, the Tensor itself for a leaf, None for a constant."""
+        second = self.second
+        if second is _UNARY:
+            return (self.first_origin,)
+        if second is _VARIADIC or second is _FREED:
+            return self.first_origin
+        return (self.first_origin, self.second_origin)
+
+    def record(self, inputs, values=None):
+        """Record ``inputs`` (Tensors and constants) as this node's, and stamp it.
+
+        ``values``: what the rule reads instead of the inputs' arrays (numpy scalars for 0-d
+        inputs), or None. ``apply`` records unary and binary ops itself, inline.
+        """
+        arrays = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
+        origins = tuple([origin(x) for x in inputs])
+        if len(inputs) == 1:
+            self.first, self.second, self.first_origin = arrays[0], _UNARY, origins[0]
+        elif len(inputs) == 2:
+            self.first, self.second = arrays
+            self.first_origin, self.second_origin = origins
         else:
-            self.first, self.second = inputs, _VARIADIC
+            self.first, self.second, self.first_origin = arrays, _VARIADIC, origins
+        self.values = values
+        self.needs_input_grad = tuple([isinstance(x, Tensor) and x._requires_grad
+                                       for x in inputs])
+        self.recorded_at = next(clock)
+
+    def free(self):
+        """Drop the inputs and saved values: a backward without ``retain_graph`` is through."""
+        self.first = self.first_origin = self.second_origin = None
+        self.second = _FREED
+        self.values = self.saved = None
 
     @property
     def title(self):
@@ -95,6 +144,22 @@ class Op:
         return f"<{self.name or type(self).__name__} op>"
 
 
+def origin(x):
+    """Where ``x``'s gradient goes: its node, ``x`` itself for a leaf, None for a constant."""
+    if isinstance(x, Tensor):
+        return x if x.grad_fn is None else x.grad_fn
+    return None
+
+
+def as_input(value, origin):
+    """The input that ``value`` and ``origin`` record, as a rule is given it with Tensors."""
+    if origin is None:
+        return value
+    if isinstance(origin, Tensor):
+        return origin
+    return Tensor._result(value, origin)
+
+
 _new_object = object.__new__
 
 # shared needs_input_grad tuples: one fewer object per node
@@ -108,33 +173,33 @@ def apply(op, *args):
     # numpy computes on scalars ten times faster than on 0-d arrays: 0-d inputs go in as scalars
     if len(args) == 1:
         (x,) = args
-        xv = x.data
-        values = None  # the engine reads the inputs' data again at the backward
-        if not xv.ndim:
-            xv = xv[()]
-            values = (xv,)  # numpy scalars, as the rule will want them
-        out = op.forward(xv)
+        xa = x.data
+        if xa.ndim:
+            values = None  # the rule will read the arrays the node holds
+            out = op.forward(xa)
+        else:
+            values = (xa[()],)  # numpy scalars, as the rule will want them
+            out = op.forward(values[0])
         needs = _NEEDS_1[x._requires_grad]
         second = _UNARY
     elif len(args) == 2:
         x, y = args
         x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-        xv = x.data if x_is_tensor else x
-        yv = y.data if y_is_tensor else y
+        xv = xa = x.data if x_is_tensor else x
+        yv = second = y.data if y_is_tensor else y
         scalars = False
-        if x_is_tensor and not xv.ndim:
-            xv, scalars = xv[()], True
-        if y_is_tensor and not yv.ndim:
-            yv, scalars = yv[()], True
+        if x_is_tensor and not xa.ndim:
+            xv, scalars = xa[()], True
+        if y_is_tensor and not second.ndim:
+            yv, scalars = second[()], True
         out = op.forward(xv, yv)
         values = (xv, yv) if scalars else None
         needs = _NEEDS_2[x_is_tensor and x._requires_grad][y_is_tensor and y._requires_grad]
-        second = y
-    else:  # ops of three or more inputs are few and large: keeping the tuple costs nothing
-        values = tuple([a.data if isinstance(a, Tensor) else a for a in args])
-        out = op.forward(*values)
+    else:  # ops of three or more inputs are few and large: tuples cost them nothing
+        xa = tuple([a.data if isinstance(a, Tensor) else a for a in args])
+        out = op.forward(*xa)
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-        x, second = args, _VARIADIC
+        values, second = None, _VARIADIC
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
     # this thread's modes; a thread-local read only while some thread is off the default
@@ -146,9 +211,28 @@ def apply(op, *args):
     result.data = out
     result.grad = None
     if grad_enabled and True in needs:
-        op.first = x
+        op.first = xa
         op.second = second
-        op.values = values  # None: the rule reads the inputs' arrays themselves
+        # each input's origin (see Op), inline: its node, or the Tensor itself for a leaf
+        if second is _UNARY:
+            fn = x.grad_fn
+            op.first_origin = x if fn is None else fn
+            if op.view_of is not None:
+                result._base = (x, op)  # an in-place write through the view reaches x
+        elif second is _VARIADIC:
+            op.first_origin = tuple(map(origin, args))
+        else:
+            if x_is_tensor:
+                fn = x.grad_fn
+                op.first_origin = x if fn is None else fn
+            else:
+                op.first_origin = None
+            if y_is_tensor:
+                fn = y.grad_fn
+                op.second_origin = y if fn is None else fn
+            else:
+                op.second_origin = None
+        op.values = values
         op.needs_input_grad = needs
         op.recorded_at = next(clock)
         result.grad_fn = op

@@ -193,13 +193,14 @@ def test_a_weakref_to_an_intermediate_dies_after_backward_without_gc():
     gc.disable()
     try:
         x = Tensor([1.0, 2.0], requires_grad=True)
-        y = x.exp()  # saves its output: a cycle here would keep y alive
-        intermediate = weakref.ref(y)
+        y = x.exp()  # saves its output: a cycle here would keep its values alive
+        intermediate, values = weakref.ref(y), weakref.ref(y.data)
         z = (y * y).sum()
         del y
-        assert intermediate() is not None  # the graph holds it until backward
+        assert intermediate() is None  # the graph holds the nodes and values, not the tensor
+        assert values() is not None  # until backward
         z.backward()
-        assert intermediate() is None  # freed by backward, though z is still alive
+        assert values() is None  # freed by backward, though z is still alive
         np.testing.assert_allclose(x.grad, 2 * np.exp(2 * x.data))
     finally:
         if enabled:
@@ -212,7 +213,7 @@ def test_a_graph_dies_with_its_output_without_gc_even_after_create_graph():
     try:
         x = Tensor([0.5, -1.0], requires_grad=True)
         y = x.tanh()
-        intermediate = weakref.ref(y)
+        intermediate = weakref.ref(y.data)  # the graph holds the values, not the tensor
         out = (y * y.sigmoid()).sum()
         del y
         (g,) = grad(out, x, create_graph=True)
@@ -230,7 +231,7 @@ def test_a_detached_output_does_not_keep_its_graph_alive():
     try:
         x = Tensor(np.ones(3), requires_grad=True)
         h = x.exp()
-        intermediate = weakref.ref(h)
+        intermediate = weakref.ref(h.data)  # the graph holds the values, not the tensor
         y = (h * 2).sum()
         kept = y.detach()
         del h, y

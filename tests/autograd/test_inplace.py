@@ -143,6 +143,29 @@ def test_an_update_through_a_view_rewrites_the_bases_history():
     np.testing.assert_array_equal(x.grad, [5.0, 5.0, 1.0, 1.0])  # PyTorch's values
 
 
+def test_every_write_through_a_view_reaches_the_base_not_only_the_first():
+    x = leaf([1.0, 1.0, 1.0])
+    a = x * 1
+    b = a[0:2]
+    b *= 2
+    b *= 3  # b's node is now the first update's, not the view's: the base is still reached
+    b[0] = b[0] * 4
+    (a * Tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(a.data, [24.0, 6.0, 1.0])
+    np.testing.assert_array_equal(x.grad, [24.0, 12.0, 3.0])  # PyTorch's values
+
+
+def test_a_view_of_a_view_passes_a_write_down_to_the_root():
+    x = leaf([1.0, 2.0, 3.0, 4.0])
+    a = x * 1
+    c = a.reshape(2, 2)[1]  # a view of a view; the middle one is no longer referenced
+    c *= 10
+    c *= 2
+    (a * a).sum().backward()
+    np.testing.assert_array_equal(a.data, [1.0, 2.0, 60.0, 80.0])
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0, 2400.0, 3200.0])
+
+
 def test_a_leaf_that_requires_grad_is_refused_outside_no_grad():
     w = leaf([1.0, 2.0])
     with pytest.raises(RuntimeError, match="leaf tensor of shape \\(2,\\).*no_grad"):

@@ -85,9 +85,10 @@ def test_float32_training_keeps_float32_parameters_and_gradients(digits):
 
 # ---- memory: the graph is freed by reference counting alone -----------------------------------
 def forward_with_probe(model, X, y):
-    """The loss, and a weak reference to the hidden activation inside its graph."""
+    """The loss, and a weak reference to the hidden activation's values inside its graph (the
+    graph holds nodes and arrays, not the intermediate Tensors)."""
     hidden = model[1](model[0](Tensor(X)))
-    probe = weakref.ref(hidden)
+    probe = weakref.ref(hidden.data)
     loss = F.cross_entropy(model[2](hidden), y)
     return loss, probe
 
