@@ -194,10 +194,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             else:
                 pending[parent] = g
                 heappush(heap, (-parent.recorded_at, parent))
-        if not retain_graph:  # Op.free, inline
-            node.first = node.first_origin = node.second_origin = None
+        if not retain_graph:  # Op.free, inline, storing only into the slots this node set
+            node.first = node.first_origin = None
+            if second is not _UNARY:
+                node.second_origin = None
             node.second = _FREED
-            node.values = node.saved = None
+            if values is not None:
+                node.values = None
+            node.saved = None
     return captured
 
 

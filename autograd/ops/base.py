@@ -213,25 +213,17 @@ def apply(op, *args):
     if grad_enabled and True in needs:
         op.first = xa
         op.second = second
-        # each input's origin (see Op), inline: its node, or the Tensor itself for a leaf
+        # each input's origin (see Op), inline: its node, or the Tensor itself for a leaf (a
+        # node is always true: ops define no __len__ or __bool__)
         if second is _UNARY:
-            fn = x.grad_fn
-            op.first_origin = x if fn is None else fn
+            op.first_origin = x.grad_fn or x
             if op.view_of is not None:
                 result._base = (x, op)  # an in-place write through the view reaches x
         elif second is _VARIADIC:
             op.first_origin = tuple(map(origin, args))
         else:
-            if x_is_tensor:
-                fn = x.grad_fn
-                op.first_origin = x if fn is None else fn
-            else:
-                op.first_origin = None
-            if y_is_tensor:
-                fn = y.grad_fn
-                op.second_origin = y if fn is None else fn
-            else:
-                op.second_origin = None
+            op.first_origin = (x.grad_fn or x) if x_is_tensor else None
+            op.second_origin = (y.grad_fn or y) if y_is_tensor else None
         op.values = values
         op.needs_input_grad = needs
         op.recorded_at = next(clock)
