@@ -194,7 +194,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             else:
                 pending[parent] = g
                 heappush(heap, (-parent.recorded_at, parent))
-        if not retain_graph:  # Op.free, inline, storing only into the slots this node set
+        if not retain_graph:  # free the node's inputs and saved values, in the slots it set
             node.first = node.first_origin = None
             if second is not _UNARY:
                 node.second_origin = None

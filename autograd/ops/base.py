@@ -89,12 +89,9 @@ class Op:
             return self.first_origin
         return (self.first_origin, self.second_origin)
 
-    def record(self, inputs, values=None):
-        """Record ``inputs`` (Tensors and constants) as this node's, and stamp it.
-
-        ``values``: what the rule reads instead of the inputs' arrays (numpy scalars for 0-d
-        inputs), or None. ``apply`` records unary and binary ops itself, inline.
-        """
+    def record(self, inputs):
+        """Record ``inputs`` (Tensors and constants) as this node's, and stamp it (for the nodes
+        of in-place updates; ``apply`` records the ops it runs itself, inline)."""
         arrays = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
         origins = tuple([origin(x) for x in inputs])
         if len(inputs) == 1:
@@ -104,16 +101,10 @@ class Op:
             self.first_origin, self.second_origin = origins
         else:
             self.first, self.second, self.first_origin = arrays, _VARIADIC, origins
-        self.values = values
+        self.values = None  # the rule reads the arrays themselves
         self.needs_input_grad = tuple([isinstance(x, Tensor) and x._requires_grad
                                        for x in inputs])
         self.recorded_at = next(clock)
-
-    def free(self):
-        """Drop the inputs and saved values: a backward without ``retain_graph`` is through."""
-        self.first = self.first_origin = self.second_origin = None
-        self.second = _FREED
-        self.values = self.saved = None
 
     @property
     def title(self):
