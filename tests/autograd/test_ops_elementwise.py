@@ -210,6 +210,20 @@ def test_relu_abs_clip_values():
     np.testing.assert_array_equal(x.clip(None, 1.0).data, np.minimum(values, 1.0))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_relu_of_a_0d_tensor_is_numpys_maximum_bit_for_bit(dtype):
+    # 0-d inputs reach the op as numpy scalars, which take their own branch
+    for v in (-1.5, -0.0, 0.0, 2.5, np.nan, np.inf, -np.inf, np.finfo(dtype).tiny):
+        expected = np.maximum(np.array(v, dtype=dtype), 0)
+        x = Tensor(np.array(v, dtype=dtype), requires_grad=True)
+        out = x.relu()
+        assert out.data.dtype == dtype and out.shape == ()
+        np.testing.assert_array_equal(out.data, expected)
+        assert np.signbit(out.data) == np.signbit(expected)  # -0.0 gives +0.0
+        out.backward()
+        assert x.grad == (1.0 if v > 0 else 0.0)
+
+
 def test_relu_and_abs_at_zero_have_zero_gradient():
     for method in (Tensor.relu, Tensor.abs):
         x = leaf([0.0])
