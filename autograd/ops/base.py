@@ -186,10 +186,19 @@ def apply(op, *args):
         out = op.forward(xv, yv)
         values = (xv, yv) if scalars else None
         needs = _NEEDS_2[x_is_tensor and x._requires_grad][y_is_tensor and y._requires_grad]
-    else:  # ops of three or more inputs are few and large: tuples cost them nothing
-        xa = tuple([a.data if isinstance(a, Tensor) else a for a in args])
+    else:  # three or more inputs (linear's x, w, b): their arrays, needs and origins, in one loop
+        arrays, needs, origins = [], [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                needs.append(a._requires_grad)
+                origins.append(a.grad_fn or a)
+            else:
+                arrays.append(a)
+                needs.append(False)
+                origins.append(None)
+        xa, needs = tuple(arrays), tuple(needs)
         out = op.forward(*xa)
-        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         values, second = None, _VARIADIC
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
@@ -211,7 +220,7 @@ def apply(op, *args):
             if op.view_of is not None:
                 result._base = (x, op)  # an in-place write through the view reaches x
         elif second is _VARIADIC:
-            op.first_origin = tuple(map(origin, args))
+            op.first_origin = tuple(origins)
         else:
             op.first_origin = (x.grad_fn or x) if x_is_tensor else None
             op.second_origin = (y.grad_fn or y) if y_is_tensor else None
