@@ -125,19 +125,25 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
     The heap and ``pending`` hold only the frontier, not the whole graph.
     """
     kept = None if targets is None else _leading_to(targets, reachable(roots))
-    captured, pending, heap, summed = {}, {}, [], set()
+    # the heap holds the frontier's negated stamps (ints compare fast), ``by_stamp`` its nodes
+    captured, pending, heap, by_stamp, summed = {}, {}, [], {}, set()
     for root, seed in zip(roots, seeds):
         node = root.grad_fn
         if (node is None) if targets is None else (origin(root) in targets):
             _accumulate(captured, origin(root), seed, False, owned)
         if node is not None and (kept is None or node in kept):
             if node not in pending:
-                heappush(heap, (-node.recorded_at, node))
+                by_stamp[node.recorded_at] = node
+                heappush(heap, -node.recorded_at)
             _accumulate(pending, node, seed, False, summed)
     anomaly = is_anomaly_enabled()
     updates = _Mode.last_update
-    while heap:
-        node = heappop(heap)[1]  # the latest recorded: every consumer has sent its gradient
+    single = None  # the frontier when it is one node (all along a chain): it skips the heap
+    while heap or single is not None:
+        if single is not None:
+            node, single = single, None
+        else:
+            node = by_stamp.pop(-heappop(heap))  # the latest recorded: its consumers have run
         upstream = pending.pop(node)
         if node.recorded_at < updates:  # an in-place update since it was recorded
             _check_inputs(node)
@@ -193,7 +199,16 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 _accumulate(pending, parent, g, False, summed)
             else:
                 pending[parent] = g
-                heappush(heap, (-parent.recorded_at, parent))
+                if single is None and not heap:
+                    single = parent
+                else:
+                    if single is not None:  # the frontier grows past one node: all on the heap
+                        by_stamp[single.recorded_at] = single
+                        heappush(heap, -single.recorded_at)
+                        single = None
+                    stamp = parent.recorded_at
+                    by_stamp[stamp] = parent
+                    heappush(heap, -stamp)
         if not retain_graph:  # free the node's inputs and saved values, in the slots it set
             node.first = node.first_origin = None
             if second is not _UNARY:

@@ -179,6 +179,23 @@ def test_a_node_waits_for_a_consumer_at_the_end_of_a_long_branch():
         out.backward()
 
 
+def test_a_frontier_that_narrows_to_one_node_and_widens_again_keeps_the_order():
+    # a chain runs its one-node frontier off the heap; a fork puts it back on
+    x = leaf([0.5, -1.5])
+    y = x
+    for _ in range(10):
+        y = y * 1.1
+    forks = y.exp() + y.sin() * y  # y's node waits for three consumers
+    z = forks
+    for _ in range(10):
+        z = z * 0.9
+    out = (z + y).sum()  # and one more, at the end
+    out.backward()
+    yv = 1.1 ** 10 * x.data
+    dy = 0.9 ** 10 * (np.exp(yv) + np.cos(yv) * yv + np.sin(yv)) + 1
+    np.testing.assert_allclose(x.grad, dy * 1.1 ** 10, rtol=1e-12)
+
+
 def test_a_failed_backward_leaves_every_grad_as_it_was():
     x = leaf([1.0, 2.0])
     h = x * 3
