@@ -147,15 +147,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         upstream = pending.pop(node)
         if node.recorded_at < updates:  # an in-place update since it was recorded
             _check_inputs(node)
-        second, values = node.second, node.values
-        # the rule gets numpy scalars for 0-d inputs (values), else the arrays the node holds
+        second = node.second
         if second is _UNARY:
             first = node.first
             arrays, origins = (first,), (node.first_origin,)
             if create_graph:
                 result = node.backward(upstream, as_input(first, origins[0]))
             else:
-                result = node.backward(upstream, first if values is None else values[0])
+                result = node.backward(upstream, first)
             if type(result) is not tuple:
                 result = (result,)
         elif second is _VARIADIC:
@@ -172,8 +171,6 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             if create_graph:
                 result = node.backward(upstream, as_input(first, origins[0]),
                                        as_input(second, origins[1]))
-            elif values is not None:
-                result = node.backward(upstream, *values)
             else:
                 result = node.backward(upstream, first, second)
         for value, parent, g, needed in zip(arrays, origins, result, node.needs_input_grad):
@@ -214,8 +211,6 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             if second is not _UNARY:
                 node.second_origin = None
             node.second = _FREED
-            if values is not None:
-                node.values = None
             node.saved = None
     return captured
 

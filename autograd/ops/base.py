@@ -30,16 +30,17 @@ _UNARY, _VARIADIC, _FREED = object(), object(), object()
 class Op:
     """Base class of every primitive; subclasses with a ``name`` are registered.
 
-    A node holds each input's value as recorded (``first``, ``second``: the input's array, or
-    the constant) and its origin (``first_origin``, ``second_origin``): the node that produced
+    A node holds each input's value as recorded (``first``, ``second``: the input's array, a
+    numpy scalar for a 0-d one, as the rule wants it, or the constant) and its origin (``first_origin``, ``second_origin``): the node that produced
     it, the input Tensor itself for a leaf, or None for a constant. So the graph holds no
     intermediate Tensor, only nodes and arrays (one object per node for the garbage collector
     to walk), and an in-place update that gives a tensor a new node leaves the nodes recorded
     before it as they were. Ops of three or more inputs keep both as tuples, in ``first`` and
-    ``first_origin``.
+    ``first_origin`` (their 0-d inputs as arrays). A 0-d input's scalar cannot change, so no
+    in-place update can make its node read the wrong value.
     """
-    __slots__ = ("first", "second", "first_origin", "second_origin", "values",
-                 "needs_input_grad", "recorded_at", "saved")
+    __slots__ = ("first", "second", "first_origin", "second_origin", "needs_input_grad",
+                 "recorded_at", "saved")
     name = ""
     # False for ops whose backward never reads their inputs' values (add, reshape...):
     # those don't care if an input is modified in place after the forward.
@@ -101,7 +102,6 @@ class Op:
             self.first_origin, self.second_origin = origins
         else:
             self.first, self.second, self.first_origin = arrays, _VARIADIC, origins
-        self.values = None  # the rule reads the arrays themselves
         self.needs_input_grad = tuple([isinstance(x, Tensor) and x._requires_grad
                                        for x in inputs])
         self.recorded_at = next(clock)
@@ -148,7 +148,7 @@ def as_input(value, origin):
         return value
     if isinstance(origin, Tensor):
         return origin
-    return Tensor._result(value, origin)
+    return Tensor._result(value if type(value) is np.ndarray else np.asarray(value), origin)
 
 
 _new_object = object.__new__
@@ -165,26 +165,21 @@ def apply(op, *args):
     if len(args) == 1:
         (x,) = args
         xa = x.data
-        if xa.ndim:
-            values = None  # the rule will read the arrays the node holds
-            out = op.forward(xa)
-        else:
-            values = (xa[()],)  # numpy scalars, as the rule will want them
-            out = op.forward(values[0])
+        if not xa.ndim:
+            xa = xa[()]
+        out = op.forward(xa)
         needs = _NEEDS_1[x._requires_grad]
         second = _UNARY
     elif len(args) == 2:
         x, y = args
         x_is_tensor, y_is_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-        xv = xa = x.data if x_is_tensor else x
-        yv = second = y.data if y_is_tensor else y
-        scalars = False
+        xa = x.data if x_is_tensor else x
+        second = y.data if y_is_tensor else y
         if x_is_tensor and not xa.ndim:
-            xv, scalars = xa[()], True
+            xa = xa[()]
         if y_is_tensor and not second.ndim:
-            yv, scalars = second[()], True
-        out = op.forward(xv, yv)
-        values = (xv, yv) if scalars else None
+            second = second[()]
+        out = op.forward(xa, second)
         needs = _NEEDS_2[x_is_tensor and x._requires_grad][y_is_tensor and y._requires_grad]
     else:  # three or more inputs (linear's x, w, b): their arrays, needs and origins, in one loop
         arrays, needs, origins = [], [], []
@@ -199,7 +194,7 @@ def apply(op, *args):
                 origins.append(None)
         xa, needs = tuple(arrays), tuple(needs)
         out = op.forward(*xa)
-        values, second = None, _VARIADIC
+        second = _VARIADIC
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # numpy returns scalars, not 0-d arrays, from 0-d operations
     # this thread's modes; a thread-local read only while some thread is off the default
@@ -224,7 +219,6 @@ def apply(op, *args):
         else:
             op.first_origin = (x.grad_fn or x) if x_is_tensor else None
             op.second_origin = (y.grad_fn or y) if y_is_tensor else None
-        op.values = values
         op.needs_input_grad = needs
         op.recorded_at = next(clock)
         result.grad_fn = op

@@ -260,6 +260,20 @@ def test_in_place_change_of_an_input_that_is_not_read_is_allowed():
     np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
 
 
+def test_in_place_change_of_a_0d_value_after_its_use_leaves_the_recorded_gradient():
+    # a node holds a 0-d input as a numpy scalar, which no update can change: nothing to detect
+    x = Tensor(3.0, requires_grad=True)
+    h = x * 2.0  # 6.0
+    y = h * h
+    h += 1  # h is 7.0 from here on; y was computed, and is differentiated, with 6.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad, 2 * 6.0 * 2.0)
+    with no_grad():
+        x[...] = 100.0  # the same for a leaf
+    (g,) = grad(x * x, x)
+    np.testing.assert_array_equal(g.data, 200.0)
+
+
 def test_in_place_change_of_an_output_saved_by_its_op_is_detected():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = x.exp()
