@@ -176,11 +176,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         for value, parent, g, needed in zip(arrays, origins, result, node.needs_input_grad):
             if not needed or g is None:
                 continue
-            if g.shape != value.shape:
-                g = unbroadcast(g, value.shape)
-            dtype = value.dtype
-            if g.dtype is not dtype and g.dtype != dtype:  # numpy's dtypes are mostly singletons
-                g = g.astype(dtype)
+            # two numpy scalars of one type have one shape, (), and one dtype: nothing to do
+            kind = type(g)
+            if kind is _ndarray or kind is not type(value):
+                if g.shape != value.shape:
+                    g = unbroadcast(g, value.shape)
+                dtype = value.dtype
+                if g.dtype is not dtype and g.dtype != dtype:  # dtypes are mostly singletons
+                    g = g.astype(dtype)
             if anomaly:
                 _check_gradient(node, origins.index(parent), g)
             if isinstance(parent, Tensor):  # a leaf
@@ -213,6 +216,9 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             node.second = _FREED
             node.saved = None
     return captured
+
+
+_ndarray = np.ndarray
 
 
 def _check_inputs(node):
