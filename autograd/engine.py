@@ -185,7 +185,7 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 if g.dtype is not dtype and g.dtype != dtype:  # dtypes are mostly singletons
                     g = g.astype(dtype)
             if anomaly:
-                _check_gradient(node, origins.index(parent), g)
+                _check_gradient(node, origins, parent, g)
             if isinstance(parent, Tensor):  # a leaf
                 if targets is None or parent in targets:
                     _accumulate(captured, parent, g, _fresh(g, upstream), owned)
@@ -270,13 +270,14 @@ def _check_versions(node):
         if updated_after(value, node.recorded_at):
             raise RuntimeError(
                 f"'{node.title}' needs the values of its input {i} (a tensor of shape "
-                f"{np.shape(value)}) to compute its gradient, but that tensor's memory was modified "
-                f"in place after the forward (by an in-place op on it or on a view sharing its "
-                f"memory); update a copy() instead, or update after the backward")
+                f"{np.shape(value)}) to compute its gradient, but that tensor's memory was "
+                f"modified in place after the forward (by an in-place op on it or on a view "
+                f"sharing its memory); update a copy() instead, or update after the backward")
 
 
-def _check_gradient(node, i, g):
+def _check_gradient(node, origins, parent, g):
     if not np.isfinite(g.data if isinstance(g, Tensor) else g).all():
+        i = next(k for k, o in enumerate(origins) if o is parent)  # by identity: == on Tensors
         shapes = input_shapes(node.input_values())
         raise FloatingPointError(
             f"the backward of '{node.title}' produced NaN or inf in the gradient of input {i} "

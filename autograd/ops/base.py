@@ -31,13 +31,14 @@ class Op:
     """Base class of every primitive; subclasses with a ``name`` are registered.
 
     A node holds each input's value as recorded (``first``, ``second``: the input's array, a
-    numpy scalar for a 0-d one, as the rule wants it, or the constant) and its origin (``first_origin``, ``second_origin``): the node that produced
-    it, the input Tensor itself for a leaf, or None for a constant. So the graph holds no
-    intermediate Tensor, only nodes and arrays (one object per node for the garbage collector
-    to walk), and an in-place update that gives a tensor a new node leaves the nodes recorded
-    before it as they were. Ops of three or more inputs keep both as tuples, in ``first`` and
-    ``first_origin`` (their 0-d inputs as arrays). A 0-d input's scalar cannot change, so no
-    in-place update can make its node read the wrong value.
+    numpy scalar for a 0-d one, as the rule wants it, or the constant) and its origin
+    (``first_origin``, ``second_origin``): the node that produced it, the input Tensor itself
+    for a leaf, or None for a constant. So the graph holds no intermediate Tensor, only nodes
+    and arrays (one object per node for the garbage collector to walk), and an in-place update
+    that gives a tensor a new node leaves the nodes recorded before it as they were. Ops of
+    three or more inputs keep both as tuples, in ``first`` and ``first_origin`` (their 0-d
+    inputs as arrays). A 0-d input's scalar cannot change, so no in-place update can make its
+    node read the wrong value.
     """
     __slots__ = ("first", "second", "first_origin", "second_origin", "needs_input_grad",
                  "recorded_at", "saved")

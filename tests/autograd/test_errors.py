@@ -398,6 +398,18 @@ def test_detect_anomaly_in_a_backward_names_the_op_that_produced_it():
     assert "'mul'" not in str(info.value)
 
 
+def test_detect_anomaly_names_the_input_when_a_leaf_comes_before_an_op_result():
+    # the input's index is found by identity: a leaf compared with == would give a Tensor
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([1.0, 4.0], requires_grad=True)
+    with np.errstate(divide="ignore"), detect_anomaly():
+        (w * x.sqrt()).sum().backward()  # finite everywhere: quiet
+        np.testing.assert_allclose(w.grad, [1.0, 2.0])
+        x = Tensor([0.0, 4.0], requires_grad=True)
+        with pytest.raises(FloatingPointError, match=r"'sqrt'.*input 0"):
+            (w * x.sqrt()).sum().backward()
+
+
 def test_without_detect_anomaly_nan_passes_silently():
     with np.errstate(divide="ignore"):
         y = Tensor([0.0], requires_grad=True).log()
