@@ -75,21 +75,20 @@ class Op:
 
     def input_values(self):
         """The inputs' values as recorded (arrays and constants)."""
-        second = self.second
-        if second is _UNARY:
-            return (self.first,)
-        if second is _VARIADIC or second is _FREED:
-            return self.first
-        return (self.first, second)
+        return self._per_input("first", "second")
 
     def origins(self):
         """Each input's origin: its node, the Tensor itself for a leaf, None for a constant."""
-        second = self.second
-        if second is _UNARY:
-            return (self.first_origin,)
-        if second is _VARIADIC or second is _FREED:
-            return self.first_origin
-        return (self.first_origin, self.second_origin)
+        return self._per_input("first_origin", "second_origin")
+
+    def _per_input(self, first, second):
+        """What the slots named ``first`` and ``second`` hold, as a tuple of one per input."""
+        arity = self.second
+        if arity is _UNARY:
+            return (getattr(self, first),)
+        if arity is _VARIADIC or arity is _FREED:
+            return getattr(self, first)  # the tuple of three or more, or None
+        return getattr(self, first), getattr(self, second)
 
     def record(self, inputs):
         """Record ``inputs`` (Tensors and constants) as this node's, and stamp it (for the nodes
