@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from .flat import FlatGroup, flat_members
 from .plain import as_count, as_index, check_dict, check_list, plain
 
 
@@ -40,6 +41,7 @@ class Optimizer:
         self.state = {}
         self._step_count = 0
         self._scratch = {}  # param -> (its data array, work arrays reused every step); never saved
+        self._flat = {}  # id(group) -> its FlatGroup, when its parameters are updated at once
         self.param_groups = []
         groups = list(params)
         if not groups:
@@ -110,6 +112,22 @@ class Optimizer:
             self._update_group(group)
         self._step_count += 1  # lets a scheduler tell that it is stepped out of order
         return loss
+
+    def _flat_layout(self, group, names):
+        """``(members, layout)`` when the parameters of ``group`` with a gradient can be updated
+        at once (see ``flat``): ``members`` is ``[(p, data, grad)]``, and ``layout`` the
+        FlatGroup whose views their state arrays ``names`` are, created with the state when
+        missing. None when they cannot; the caller then updates them one by one."""
+        members = flat_members(group["params"], self.state)
+        if members is None:
+            return None
+        layout = self._flat.get(id(group))
+        if layout is None or not layout.fits(members, names, self.state):
+            for p, data, _ in members:
+                if p not in self.state:
+                    self.state[p] = self._init_state(data, group)
+            layout = self._flat[id(group)] = FlatGroup(members, names, self.state)
+        return members, layout
 
     def _params_with_grad(self, group, n_scratch):
         """Yield ``(data, grad, state, scratch)`` for each parameter of ``group`` with a gradient.

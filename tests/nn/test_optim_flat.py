@@ -1,0 +1,178 @@
+"""Adam's update of a whole group of small parameters at once (nn.optim.flat) against the same
+optimizer updating them one by one: bit for bit, through every fallback and re-layout."""
+import numpy as np
+import pytest
+
+import nn.optim.flat as flat
+from autograd import Tensor
+from nn.optim import Adam, AdamW
+
+SHAPES = [(3, 4), (4,), (), (0, 2), (2, 2, 2)]
+
+CONFIGS = [
+    (Adam, {}),
+    (Adam, {"amsgrad": True}),
+    (Adam, {"maximize": True}),
+    (Adam, {"weight_decay": 0.1}),
+    (Adam, {"weight_decay": 0.1, "maximize": True, "amsgrad": True}),
+    (AdamW, {}),
+    (AdamW, {"weight_decay": 0.3, "maximize": True}),
+]
+
+
+def make_params(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    return [Tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in SHAPES]
+
+
+def gradients(params, step, skip=()):
+    """A gradient of each parameter's own shape and dtype for step ``step``; None for those
+    in ``skip``."""
+    rng = np.random.default_rng(100 + step)
+    for i, p in enumerate(params):
+        p.grad = None if i in skip else rng.standard_normal(p.shape).astype(p.dtype)
+
+
+def run(cls, hyper, dtype, steps, flat_max_size, monkeypatch, skip_at=None, between=None):
+    """Parameters and optimizer after ``steps`` steps; ``skip_at(step)`` names the parameters
+    without a gradient at a step, ``between(step, params, opt)`` runs before each step."""
+    monkeypatch.setattr(flat, "MAX_SIZE", flat_max_size)
+    params = make_params(dtype)
+    opt = cls(params, lr=0.05, **hyper)
+    for step in range(steps):
+        gradients(params, step, skip_at(step) if skip_at else ())
+        if between:
+            between(step, params, opt)
+        opt.step()
+    return params, opt
+
+
+def assert_same(run_a, run_b):
+    (params_a, opt_a), (params_b, opt_b) = run_a, run_b
+    for i, (a, b) in enumerate(zip(params_a, params_b)):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a.data, b.data, err_msg=f"parameter {i}")
+        state_a, state_b = opt_a.state.get(a, {}), opt_b.state.get(b, {})
+        assert sorted(state_a) == sorted(state_b)
+        for name in state_a:
+            np.testing.assert_array_equal(state_a[name], state_b[name],
+                                          err_msg=f"parameter {i}, {name}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cls, hyper", CONFIGS)
+def test_a_flat_group_updates_bit_for_bit_as_one_by_one(cls, hyper, dtype, monkeypatch):
+    at_once = run(cls, hyper, dtype, 6, 1 << 17, monkeypatch)
+    one_by_one = run(cls, hyper, dtype, 6, 0, monkeypatch)
+    assert at_once[1]._flat and not one_by_one[1]._flat
+    assert_same(at_once, one_by_one)
+    assert at_once[1].state[at_once[0][0]]["step"] == 6
+
+
+def test_the_state_is_views_of_one_buffer_per_name_that_stay_live(monkeypatch):
+    params, opt = run(Adam, {"amsgrad": True}, np.float64, 1, 1 << 17, monkeypatch)
+    held = opt.state[params[0]]["exp_avg"]
+    for name in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
+        bases = {id(opt.state[p][name].base) for p in params}
+        assert len(bases) == 1, name
+        assert all(opt.state[p][name].shape == p.shape for p in params)
+    before = held.copy()
+    gradients(params, 1)
+    opt.step()
+    assert opt.state[params[0]]["exp_avg"] is held  # updated in place, not replaced
+    assert not np.array_equal(held, before)
+
+
+def test_a_parameter_that_misses_steps_lags_and_the_group_goes_one_by_one(monkeypatch):
+    # parameter 1 misses steps 2 and 3: its step count lags, so the group goes one by one
+    def skip_at(step):
+        return (1,) if step in (2, 3) else ()
+    assert_same(run(Adam, {}, np.float64, 7, 1 << 17, monkeypatch, skip_at),
+                run(Adam, {}, np.float64, 7, 0, monkeypatch, skip_at))
+
+
+def test_a_parameter_never_given_a_gradient_is_left_out_of_the_layout(monkeypatch):
+    params, opt = run(Adam, {}, np.float32, 4, 1 << 17, monkeypatch, lambda step: (2,))
+    assert params[2] not in opt.state
+    (layout,) = opt._flat.values()
+    assert [id(q) for q in layout.params] == [id(p) for i, p in enumerate(params) if i != 2]
+    assert_same((params, opt), run(Adam, {}, np.float32, 4, 0, monkeypatch, lambda step: (2,)))
+
+
+def test_mixed_dtypes_and_oversized_groups_go_one_by_one(monkeypatch):
+    params = make_params(np.float64)
+    params[1] = Tensor(params[1].data.astype(np.float32), requires_grad=True)
+    opt = Adam(params)
+    gradients(params, 0)
+    opt.step()
+    assert not opt._flat
+    monkeypatch.setattr(flat, "MAX_SIZE", 10)  # the group holds 25 numbers
+    opt = Adam(make_params(np.float64))
+    gradients(opt.param_groups[0]["params"], 0)
+    opt.step()
+    assert not opt._flat
+
+
+def test_a_gradient_of_another_dtype_goes_one_by_one(monkeypatch):
+    def float32_gradient(step, params, opt):
+        params[0].grad = params[0].grad.astype(np.float32)
+    at_once = run(Adam, {}, np.float64, 3, 1 << 17, monkeypatch, between=float32_gradient)
+    assert not at_once[1]._flat
+    assert_same(at_once, run(Adam, {}, np.float64, 3, 0, monkeypatch, between=float32_gradient))
+
+
+def test_a_gradient_of_the_wrong_shape_still_raises(monkeypatch):
+    params = make_params(np.float64)
+    opt = Adam(params)
+    gradients(params, 0)
+    params[0].grad = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=r"gradient of shape \(4, 3\) for a parameter of shape "
+                                         r"\(3, 4\)"):
+        opt.step()
+
+
+def test_loading_a_state_dict_lays_the_group_out_again(monkeypatch):
+    def reload_at_3(step, params, opt):
+        if step == 3:
+            saved = opt.state_dict()
+            opt.load_state_dict(saved)
+    at_once = run(Adam, {"amsgrad": True}, np.float64, 6, 1 << 17, monkeypatch,
+                  between=reload_at_3)
+    assert_same(at_once, run(Adam, {"amsgrad": True}, np.float64, 6, 0, monkeypatch))
+    params, opt = at_once
+    assert len({id(opt.state[p]["exp_avg"].base) for p in params}) == 1
+
+
+def test_a_saved_state_is_a_copy_of_the_flat_buffers(monkeypatch):
+    params, opt = run(Adam, {}, np.float64, 2, 1 << 17, monkeypatch)
+    saved = opt.state_dict()
+    kept = saved["state"]["0"]["exp_avg"].copy()
+    gradients(params, 2)
+    opt.step()
+    np.testing.assert_array_equal(saved["state"]["0"]["exp_avg"], kept)
+
+
+def test_rebinding_a_parameters_data_lays_the_group_out_again(monkeypatch):
+    def rebind_at_2(step, params, opt):
+        if step == 2:
+            params[0].data = params[0].data.copy()
+    at_once = run(AdamW, {}, np.float32, 5, 1 << 17, monkeypatch, between=rebind_at_2)
+    params, opt = at_once
+    (layout,) = opt._flat.values()
+    assert layout.datas[0] is params[0].data
+    assert_same(at_once, run(AdamW, {}, np.float32, 5, 0, monkeypatch, between=rebind_at_2))
+
+
+def test_turning_amsgrad_on_adds_its_buffer_to_the_layout(monkeypatch):
+    def amsgrad_from_2(step, params, opt):
+        opt.param_groups[0]["amsgrad"] = step >= 2
+    assert_same(run(Adam, {}, np.float64, 5, 1 << 17, monkeypatch, between=amsgrad_from_2),
+                run(Adam, {}, np.float64, 5, 0, monkeypatch, between=amsgrad_from_2))
+
+
+def test_every_update_bumps_each_parameters_version(monkeypatch):
+    params, opt = run(Adam, {}, np.float64, 1, 1 << 17, monkeypatch)
+    versions = [p._version for p in params]
+    gradients(params, 1)
+    opt.step()
+    assert [p._version for p in params] == [v + 1 for v in versions]
