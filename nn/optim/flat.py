@@ -42,25 +42,38 @@ class FlatGroup:
                     view[...] = old
                 state[p][name] = view
             self.flat_state[name], self._views[name] = flat, views
+        # what ``members`` checks, per parameter: (p, data, its state entry, its views)
+        self._laid = [(p, data, state[p], tuple(self._views[name][i] for name in names))
+                      for i, (p, data) in enumerate(zip(self.params, self.datas))]
 
     def _buffer(self, flat):
         return flat, [flat[a:b].reshape(data.shape) for (a, b), data in zip(self._spans, self.datas)]
 
-    def fits(self, members, names, state):
-        """True when ``members`` are the parameters and arrays laid out here, and their state
-        arrays of ``names`` are still this layout's views."""
-        if names != self.names or len(members) != len(self.params):
-            return False
-        for i, (p, data, _) in enumerate(members):
-            if p is not self.params[i] or data is not self.datas[i]:
-                return False
-            entry = state.get(p)
-            if entry is None:
-                return False
-            for name in names:
-                if entry.get(name) is not self._views[name][i]:
-                    return False
-        return True
+    def members(self, params, names, state):
+        """``[(p, data, grad)]`` for the parameters of ``params`` with a gradient when they are
+        the ones laid out here, at one step, with their state arrays of ``names`` still this
+        layout's views and gradients of their own dtype and shape; else None. (One pass: this
+        runs every step.)"""
+        if names != self.names:
+            return None
+        laid, members = self._laid, []
+        step = laid[0][2].get("step")
+        for p in params:
+            grad = p.grad
+            if grad is None:
+                continue
+            if len(members) == len(laid):
+                return None
+            q, data, entry, views = laid[len(members)]
+            if (p is not q or p.data is not data or state.get(p) is not entry
+                    or entry.get("step") != step or grad.dtype != data.dtype
+                    or grad.shape != data.shape):
+                return None
+            for name, view in zip(names, views):
+                if entry.get(name) is not view:
+                    return None
+            members.append((p, data, grad))
+        return members if len(members) == len(laid) else None
 
 
 def flat_members(params, state):

@@ -118,15 +118,18 @@ class Optimizer:
         at once (see ``flat``): ``members`` is ``[(p, data, grad)]``, and ``layout`` the
         FlatGroup whose views their state arrays ``names`` are, created with the state when
         missing. None when they cannot; the caller then updates them one by one."""
+        layout = self._flat.get(id(group))
+        if layout is not None:
+            members = layout.members(group["params"], names, self.state)
+            if members is not None:
+                return members, layout
         members = flat_members(group["params"], self.state)
         if members is None:
             return None
-        layout = self._flat.get(id(group))
-        if layout is None or not layout.fits(members, names, self.state):
-            for p, data, _ in members:
-                if p not in self.state:
-                    self.state[p] = self._init_state(data, group)
-            layout = self._flat[id(group)] = FlatGroup(members, names, self.state)
+        for p, data, _ in members:
+            if p not in self.state:
+                self.state[p] = self._init_state(data, group)
+        layout = self._flat[id(group)] = FlatGroup(members, names, self.state)
         return members, layout
 
     def _params_with_grad(self, group, n_scratch):

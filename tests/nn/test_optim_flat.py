@@ -176,3 +176,12 @@ def test_every_update_bumps_each_parameters_version(monkeypatch):
     gradients(params, 1)
     opt.step()
     assert [p._version for p in params] == [v + 1 for v in versions]
+
+
+def test_a_state_array_replaced_by_hand_is_read_at_the_next_step(monkeypatch):
+    def replace_at_2(step, params, opt):
+        if step == 2:
+            entry = opt.state[params[0]]
+            entry["exp_avg"] = np.full_like(entry["exp_avg"], 0.25)
+    assert_same(run(Adam, {}, np.float64, 4, 1 << 17, monkeypatch, between=replace_at_2),
+                run(Adam, {}, np.float64, 4, 0, monkeypatch, between=replace_at_2))
