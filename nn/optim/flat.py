@@ -33,17 +33,16 @@ class FlatGroup:
         size = ends[-1]
         self.grad, self.grads = self._buffer(np.empty(size, dtype))
         self.work, self.works = self._buffer(np.empty(size, dtype))
-        self.flat_state, self._views = {}, {}
+        self.flat_state, views = {}, {}
         for name in names:
-            flat, views = self._buffer(np.zeros(size, dtype))
-            for p, view in zip(self.params, views):
+            self.flat_state[name], views[name] = self._buffer(np.zeros(size, dtype))
+            for p, view in zip(self.params, views[name]):
                 old = state[p].get(name)
                 if old is not None:
                     view[...] = old
                 state[p][name] = view
-            self.flat_state[name], self._views[name] = flat, views
         # what ``members`` checks, per parameter: (p, data, its state entry, its views)
-        self._laid = [(p, data, state[p], tuple(self._views[name][i] for name in names))
+        self._laid = [(p, data, state[p], tuple(views[name][i] for name in names))
                       for i, (p, data) in enumerate(zip(self.params, self.datas))]
 
     def _buffer(self, flat):
