@@ -1,7 +1,7 @@
 """Adagrad, as torch.optim.Adagrad."""
 import numpy as np
 
-from .optimizer import Optimizer, check_flags, check_nonnegative, signed_gradient
+from .optimizer import Optimizer, check_flags, check_nonnegative
 
 
 class Adagrad(Optimizer):
@@ -36,20 +36,16 @@ class Adagrad(Optimizer):
     def _update_group(self, group):
         lr = float(group["lr"])
         lr_decay = float(group["lr_decay"])
-        weight_decay = float(group["weight_decay"])
         eps = float(group["eps"])
-        maximize = bool(group["maximize"])
-        n_scratch = 2 if weight_decay or maximize else 1
-        for data, grad, state, scratch in self._params_with_grad(group, n_scratch):
-            step = state["step"] = state["step"] + 1
-            grad = signed_gradient(grad, data, maximize, weight_decay, scratch[0])
-            work = scratch[1] if grad is scratch[0] else scratch[0]
-            clr = lr / (1.0 + (step - 1) * lr_decay)
-            total = state["sum"]
+
+        def update(work, grad, buffers, step):
+            total = buffers["sum"]
             np.multiply(grad, grad, out=work)
             total += work
             np.sqrt(total, out=work)
             work += eps
             np.divide(grad, work, out=work)
-            work *= -clr
-            data += work
+            work *= -(lr / (1.0 + (step - 1) * lr_decay))
+
+        self._update_params(group, self._state_arrays, update, bool(group["maximize"]),
+                            float(group["weight_decay"]))

@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from .optimizer import Optimizer, check_flags, check_nonnegative, signed_gradient
+from .optimizer import Optimizer, check_flags, check_nonnegative
 
 
 class Adam(Optimizer):
@@ -44,68 +44,34 @@ class Adam(Optimizer):
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
         amsgrad = bool(group["amsgrad"])
-        maximize = bool(group["maximize"])
         decoupled = self._decoupled_weight_decay
-        coupled_decay = weight_decay if not decoupled else 0.0
-        decay = 1.0 - lr * weight_decay if decoupled and weight_decay else None
-        hyper = (lr, beta1, beta2, eps)
-        flat = self._flat_layout(group, self._state_arrays if amsgrad else self._state_arrays[:2])
-        if flat is not None:
-            members, layout = flat
-            step = self.state[members[0][0]]["step"] + 1
-            for (p, data, grad), gathered in zip(members, layout.grads):
-                self.state[p]["step"] = step
-                if decay is not None:
-                    data *= decay
-                if signed_gradient(grad, data, maximize, coupled_decay, gathered) is grad:
-                    np.copyto(gathered, grad)
-            moments = layout.flat_state
-            _adam_update(layout.work, layout.grad, moments["exp_avg"], moments["exp_avg_sq"],
-                         moments.get("max_exp_avg_sq"), step, *hyper)
-            for (p, data, _), update in zip(members, layout.works):
-                data += update
-                p._version += 1
-            return
-        n_scratch = 2 if coupled_decay or maximize else 1
-        for data, grad, state, scratch in self._params_with_grad(group, n_scratch):
-            step = state["step"] = state["step"] + 1
-            if decay is not None:
-                data *= decay
-            grad = signed_gradient(grad, data, maximize, coupled_decay, scratch[0])
-            work = scratch[1] if grad is scratch[0] else scratch[0]
-            max_exp_avg_sq = None
+
+        def update(work, grad, buffers, step):
+            exp_avg, exp_avg_sq = buffers["exp_avg"], buffers["exp_avg_sq"]
+            # m moves a fraction (1 - b1) of the way to g: torch's lerp form.
+            np.subtract(grad, exp_avg, out=work)
+            work *= 1.0 - beta1
+            exp_avg += work
+            exp_avg_sq *= beta2
+            np.multiply(grad, 1.0 - beta2, out=work)
+            work *= grad
+            exp_avg_sq += work
+            denominator = exp_avg_sq
             if amsgrad:
-                max_exp_avg_sq = state.get("max_exp_avg_sq")
-                if max_exp_avg_sq is None:
-                    max_exp_avg_sq = state["max_exp_avg_sq"] = np.zeros_like(data)
-            _adam_update(work, grad, state["exp_avg"], state["exp_avg_sq"], max_exp_avg_sq,
-                         step, *hyper)
-            data += work
+                denominator = buffers["max_exp_avg_sq"]
+                np.maximum(denominator, exp_avg_sq, out=denominator)
+            # lr/c1 m / (sqrt(u)/sqrt(c2) + eps) = (lr sqrt(c2)/c1) m / (sqrt(u) + eps sqrt(c2)):
+            # the same update with one pass over memory fewer.
+            root_c2 = (1.0 - beta2 ** step) ** 0.5
+            np.sqrt(denominator, out=work)
+            work += eps * root_c2
+            np.divide(exp_avg, work, out=work)
+            work *= -lr * root_c2 / (1.0 - beta1 ** step)
 
-
-def _adam_update(work, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps):
-    """Move the moments (and the running maximum, when amsgrad gives one) in place and write the
-    parameter's update into ``work``; the same calls whether the arrays are one parameter's or a
-    flat group's."""
-    # m moves a fraction (1 - b1) of the way to g: torch's lerp form.
-    np.subtract(grad, exp_avg, out=work)
-    work *= 1.0 - beta1
-    exp_avg += work
-    exp_avg_sq *= beta2
-    np.multiply(grad, 1.0 - beta2, out=work)
-    work *= grad
-    exp_avg_sq += work
-    denominator = exp_avg_sq
-    if max_exp_avg_sq is not None:
-        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        denominator = max_exp_avg_sq
-    # lr/c1 m / (sqrt(u)/sqrt(c2) + eps) = (lr sqrt(c2)/c1) m / (sqrt(u) + eps sqrt(c2)):
-    # the same update with one pass over memory fewer.
-    root_c2 = (1.0 - beta2 ** step) ** 0.5
-    np.sqrt(denominator, out=work)
-    work += eps * root_c2
-    np.divide(exp_avg, work, out=work)
-    work *= -lr * root_c2 / (1.0 - beta1 ** step)
+        self._update_params(group, self._state_arrays if amsgrad else self._state_arrays[:2],
+                            update, bool(group["maximize"]),
+                            0.0 if decoupled else weight_decay,
+                            1.0 - lr * weight_decay if decoupled and weight_decay else None)
 
 
 class AdamW(Adam):

@@ -75,10 +75,11 @@ class FlatGroup:
         return members if len(members) == len(laid) else None
 
 
-def flat_members(params, state):
+def flat_members(params, state, required=()):
     """``[(p, data, grad)]`` for the parameters of ``params`` with a gradient, when one flat
     update can take them all (two or more, one dtype, gradients of their own dtype and shape,
-    the same step count, at most MAX_SIZE numbers); else None."""
+    the same step count, the state arrays ``required`` in every state, at most MAX_SIZE
+    numbers); else None."""
     members = []
     size = 0
     dtype = step = None
@@ -93,6 +94,8 @@ def flat_members(params, state):
             dtype, step = data.dtype, count
         if (grad.dtype != dtype or data.dtype != dtype or grad.shape != data.shape
                 or count != step):
+            return None
+        if required and (entry is None or any(entry.get(name) is None for name in required)):
             return None
         size += data.size
         members.append((p, data, grad))

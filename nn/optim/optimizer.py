@@ -113,7 +113,54 @@ class Optimizer:
         self._step_count += 1  # lets a scheduler tell that it is stepped out of order
         return loss
 
-    def _flat_layout(self, group, names):
+    def _update_params(self, group, names, update, maximize, weight_decay, decay=None,
+                       required=()):
+        """Update each parameter of ``group`` that has a gradient, by the rule ``update``.
+
+        ``update(work, g, buffers, step)`` moves the state arrays ``buffers[name]`` (of
+        ``names``) in place and writes the parameter's change into ``work``; ``g`` is the
+        gradient with ``maximize`` and the L2 ``weight_decay`` applied, ``step`` the parameter's
+        count after this step (None for an optimizer that counts none). ``decay`` first scales
+        the parameter (decoupled weight decay). State arrays missing from a parameter's state are
+        zeros, except those of ``required``, which ``update`` makes itself when absent.
+
+        When the group's parameters are small and alike (see ``flat``), ``update`` runs once
+        over flat buffers that hold them all; else once per parameter. The numbers are the same.
+        """
+        counted = "step" in self._state_counters
+        flat = self._flat_layout(group, names, required) if names else None
+        if flat is not None:
+            members, layout = flat
+            state = self.state
+            step = state[members[0][0]]["step"] + 1 if counted else None
+            for (p, data, grad), gathered in zip(members, layout.grads):
+                if counted:
+                    state[p]["step"] = step
+                if decay is not None:
+                    data *= decay
+                if signed_gradient(grad, data, maximize, weight_decay, gathered) is grad:
+                    np.copyto(gathered, grad)
+            update(layout.work, layout.grad, layout.flat_state, step)
+            for (p, data, _), change in zip(members, layout.works):
+                data += change
+                p._version += 1
+            return
+        step = None
+        n_scratch = 2 if weight_decay or maximize else 1
+        for data, grad, entry, scratch in self._params_with_grad(group, n_scratch):
+            if counted:
+                step = entry["step"] = entry["step"] + 1
+            if decay is not None:
+                data *= decay
+            grad = signed_gradient(grad, data, maximize, weight_decay, scratch[0])
+            work = scratch[1] if grad is scratch[0] else scratch[0]
+            for name in names:
+                if name not in required and entry.get(name) is None:
+                    entry[name] = np.zeros_like(data)
+            update(work, grad, entry, step)
+            data += work
+
+    def _flat_layout(self, group, names, required):
         """``(members, layout)`` when the parameters of ``group`` with a gradient can be updated
         at once (see ``flat``): ``members`` is ``[(p, data, grad)]``, and ``layout`` the
         FlatGroup whose views their state arrays ``names`` are, created with the state when
@@ -123,7 +170,7 @@ class Optimizer:
             members = layout.members(group["params"], names, self.state)
             if members is not None:
                 return members, layout
-        members = flat_members(group["params"], self.state)
+        members = flat_members(group["params"], self.state, required)
         if members is None:
             return None
         for p, data, _ in members:

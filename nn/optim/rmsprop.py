@@ -1,7 +1,7 @@
 """RMSprop, plain or centred, as torch.optim.RMSprop."""
 import numpy as np
 
-from .optimizer import Optimizer, check_flags, check_nonnegative, signed_gradient
+from .optimizer import Optimizer, check_flags, check_nonnegative
 
 
 class RMSprop(Optimizer):
@@ -34,23 +34,18 @@ class RMSprop(Optimizer):
         alpha = float(group["alpha"])
         eps = float(group["eps"])
         momentum = float(group["momentum"])
-        weight_decay = float(group["weight_decay"])
         centered = bool(group["centered"])
-        maximize = bool(group["maximize"])
-        n_scratch = 2 if weight_decay or maximize else 1
-        for data, grad, state, scratch in self._params_with_grad(group, n_scratch):
-            state["step"] += 1
-            grad = signed_gradient(grad, data, maximize, weight_decay, scratch[0])
-            work = scratch[1] if grad is scratch[0] else scratch[0]
-            square_avg = state["square_avg"]
+        names = (("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+                 + (("grad_avg",) if centered else ()))
+
+        def update(work, grad, buffers, step):
+            square_avg = buffers["square_avg"]
             square_avg *= alpha
             np.multiply(grad, 1.0 - alpha, out=work)
             work *= grad
             square_avg += work
             if centered:
-                grad_avg = state.get("grad_avg")
-                if grad_avg is None:
-                    grad_avg = state["grad_avg"] = np.zeros_like(data)
+                grad_avg = buffers["grad_avg"]
                 # a moves a fraction (1 - alpha) of the way to g: torch's lerp form.
                 np.subtract(grad, grad_avg, out=work)
                 work *= 1.0 - alpha
@@ -63,12 +58,12 @@ class RMSprop(Optimizer):
             work += eps
             np.divide(grad, work, out=work)
             if momentum > 0:
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = np.zeros_like(data)
+                buf = buffers["momentum_buffer"]
                 buf *= momentum
                 buf += work
                 np.multiply(buf, -lr, out=work)
             else:
                 work *= -lr
-            data += work
+
+        self._update_params(group, names, update, bool(group["maximize"]),
+                            float(group["weight_decay"]))

@@ -1,7 +1,7 @@
 """Stochastic gradient descent, optionally with (Nesterov) momentum, as torch.optim.SGD."""
 import numpy as np
 
-from .optimizer import Optimizer, check_flags, check_nonnegative, signed_gradient
+from .optimizer import Optimizer, check_flags, check_nonnegative
 
 
 class SGD(Optimizer):
@@ -35,30 +35,29 @@ class SGD(Optimizer):
         momentum = float(group["momentum"])
         dampening = float(group["dampening"])
         nesterov = bool(group["nesterov"])
-        weight_decay = float(group["weight_decay"])
-        maximize = bool(group["maximize"])
-        # Nesterov with a rewritten gradient needs g and mu * b alive at once.
-        n_scratch = 2 if nesterov and (weight_decay or maximize) else 1
-        for data, grad, state, scratch in self._params_with_grad(group, n_scratch):
-            work = scratch[0]
-            grad = signed_gradient(grad, data, maximize, weight_decay, work)
-            if momentum:
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = np.array(grad, dtype=data.dtype)
+
+        def update(work, grad, buffers, step):
+            if not momentum:
+                np.multiply(grad, -lr, out=work)
+                return
+            buf = buffers.get("momentum_buffer")
+            if buf is None:  # the first step: the buffer is the gradient
+                buf = buffers["momentum_buffer"] = np.array(grad, dtype=work.dtype)
+            else:
+                buf *= momentum
+                if dampening:
+                    np.multiply(grad, 1.0 - dampening, out=work)
+                    buf += work
                 else:
-                    buf *= momentum
-                    if dampening:
-                        np.multiply(grad, 1.0 - dampening, out=work)
-                        buf += work
-                    else:
-                        buf += grad
-                if nesterov:
-                    out = scratch[1] if grad is work else work
-                    np.multiply(buf, momentum, out=out)
-                    out += grad
-                    grad = out
-                else:
-                    grad = buf
-            np.multiply(grad, -lr, out=work)
-            data += work
+                    buf += grad
+            if nesterov:
+                np.multiply(buf, momentum, out=work)
+                work += grad
+                work *= -lr
+            else:
+                np.multiply(buf, -lr, out=work)
+
+        # without momentum there is no state, and nothing for a flat update to save
+        names = self._state_arrays if momentum else ()
+        self._update_params(group, names, update, bool(group["maximize"]),
+                            float(group["weight_decay"]), required=names)

@@ -1,11 +1,11 @@
-"""Adam's update of a whole group of small parameters at once (nn.optim.flat) against the same
+"""The update of a whole group of small parameters at once (nn.optim.flat) against the same
 optimizer updating them one by one: bit for bit, through every fallback and re-layout."""
 import numpy as np
 import pytest
 
 import nn.optim.flat as flat
 from autograd import Tensor
-from nn.optim import Adam, AdamW
+from nn.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 
 SHAPES = [(3, 4), (4,), (), (0, 2), (2, 2, 2)]
 
@@ -17,6 +17,16 @@ CONFIGS = [
     (Adam, {"weight_decay": 0.1, "maximize": True, "amsgrad": True}),
     (AdamW, {}),
     (AdamW, {"weight_decay": 0.3, "maximize": True}),
+    (SGD, {"momentum": 0.9}),
+    (SGD, {"momentum": 0.9, "dampening": 0.3, "weight_decay": 0.1}),
+    (SGD, {"momentum": 0.8, "nesterov": True, "maximize": True}),
+    (SGD, {"momentum": 0.8, "nesterov": True, "weight_decay": 0.1}),
+    (RMSprop, {}),
+    (RMSprop, {"centered": True, "momentum": 0.9}),
+    (RMSprop, {"momentum": 0.5, "weight_decay": 0.1, "maximize": True}),
+    (Adagrad, {}),
+    (Adagrad, {"lr_decay": 0.1, "initial_accumulator_value": 0.2, "weight_decay": 0.1,
+               "maximize": True}),
 ]
 
 
@@ -66,7 +76,25 @@ def test_a_flat_group_updates_bit_for_bit_as_one_by_one(cls, hyper, dtype, monke
     one_by_one = run(cls, hyper, dtype, 6, 0, monkeypatch)
     assert at_once[1]._flat and not one_by_one[1]._flat
     assert_same(at_once, one_by_one)
-    assert at_once[1].state[at_once[0][0]]["step"] == 6
+    if cls is not SGD:
+        assert at_once[1].state[at_once[0][0]]["step"] == 6
+
+
+def test_plain_sgd_keeps_no_state_and_goes_one_by_one(monkeypatch):
+    at_once = run(SGD, {"weight_decay": 0.1}, np.float64, 3, 1 << 17, monkeypatch)
+    assert not at_once[1]._flat and not at_once[1].state[at_once[0][0]]
+    assert_same(at_once, run(SGD, {"weight_decay": 0.1}, np.float64, 3, 0, monkeypatch))
+
+
+def test_sgd_starts_its_momentum_buffers_from_the_first_gradient(monkeypatch):
+    params, opt = run(SGD, {"momentum": 0.9}, np.float64, 1, 1 << 17, monkeypatch)
+    assert not opt._flat  # the buffers are made one by one, as copies of the gradients
+    first = [opt.state[p]["momentum_buffer"].copy() for p in params]
+    gradients(params, 1)
+    opt.step()
+    assert opt._flat
+    for p, buf in zip(params, first):
+        np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], 0.9 * buf + p.grad)
 
 
 def test_the_state_is_views_of_one_buffer_per_name_that_stay_live(monkeypatch):
