@@ -30,13 +30,27 @@ def owner(array):
 
 def record_update(array):
     """Note that ``array`` (or a view of it) was just written in place; return its stamp."""
-    root = owner(array)
-    key = id(root)
     with _lock:
-        stamp = _Mode.last_update = next(clock)  # under the lock: last_update never goes back
-        if key not in _last_update:
-            weakref.finalize(root, _last_update.pop, key, None)  # forget it with the buffer
-        _last_update[key] = stamp
+        return _stamp(array)
+
+
+def count_updates(tensors):
+    """``t._version += 1`` for each of ``tensors``, whose data were each just written in place
+    (an optimizer's step): one call and one lock for them all."""
+    with _lock:
+        for t in tensors:
+            t._updates = getattr(t, "_updates", 0) + 1
+            _stamp(t.data)
+
+
+def _stamp(array):
+    """Record ``array``'s memory as updated now; the caller holds the lock."""
+    root = array if array.base is None else owner(array)  # mostly the array itself
+    key = id(root)
+    stamp = _Mode.last_update = next(clock)  # under the lock: last_update never goes back
+    if key not in _last_update:
+        weakref.finalize(root, _last_update.pop, key, None)  # forget it with the buffer
+    _last_update[key] = stamp
     return stamp
 
 

@@ -7,6 +7,8 @@ import numbers
 
 import numpy as np
 
+from autograd.versions import count_updates
+
 from .flat import FlatGroup, flat_members
 from .plain import as_count, as_index, check_dict, check_list, plain
 
@@ -141,9 +143,9 @@ class Optimizer:
                 if signed_gradient(grad, data, maximize, weight_decay, gathered) is grad:
                     np.copyto(gathered, grad)
             update(layout.work, layout.grad, layout.flat_state, step)
-            for (p, data, _), change in zip(members, layout.works):
+            for (_, data, _), change in zip(members, layout.works):
                 data += change
-                p._version += 1
+            count_updates(layout.params)
             return
         step = None
         n_scratch = 2 if weight_decay or maximize else 1

@@ -213,3 +213,33 @@ def test_a_state_array_replaced_by_hand_is_read_at_the_next_step(monkeypatch):
             entry["exp_avg"] = np.full_like(entry["exp_avg"], 0.25)
     assert_same(run(Adam, {}, np.float64, 4, 1 << 17, monkeypatch, between=replace_at_2),
                 run(Adam, {}, np.float64, 4, 0, monkeypatch, between=replace_at_2))
+
+
+@pytest.mark.parametrize("cls, hyper", CONFIGS)
+def test_a_flat_step_writes_into_the_parameters_and_reads_the_gradients_only(cls, hyper):
+    params = make_params(np.float64)
+    datas = [p.data for p in params]
+    opt = cls(params, lr=0.05, **hyper)
+    for step in range(2):
+        gradients(params, step)
+        grads = [p.grad for p in params]
+        kept = [g.copy() for g in grads]
+        opt.step()
+        assert opt._flat or cls is SGD
+        for p, data, grad, g in zip(params, datas, grads, kept):
+            assert p.data is data and p.grad is grad
+            np.testing.assert_array_equal(grad, g)
+
+
+def test_backward_through_a_graph_saved_before_a_flat_step_raises():
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    loss = (Tensor(np.ones((4, 3))) @ w + b).sum()  # d/dx would need w; d/dw needs x only
+    loss2 = (w * w).sum() + b.sum()  # d/dw needs w itself
+    w.grad, b.grad = np.ones((3, 2)), np.ones(2)
+    opt = Adam([w, b])
+    opt.step()
+    assert opt._flat
+    loss.backward()  # reads no updated value
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss2.backward()
