@@ -27,7 +27,7 @@ class Optimizer:
     A subclass sets ``_state_arrays`` (names of buffers shaped like the parameter),
     ``_state_counters`` (names of step counters), ``_required_state``, and implements
     ``_check_hyperparameters(group)``, ``_init_state(data, group)`` and
-    ``_update_group(group)``.
+    ``_update_group(group)``, which gives its rule to ``_update_params``.
     """
 
     _state_arrays = ()
