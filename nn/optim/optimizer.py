@@ -53,6 +53,13 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
+    def __getstate__(self):
+        # A copy (deepcopy, pickle) would turn the flat layouts' views into arrays of their own:
+        # the copy lays its groups out again, from its state, at its first step.
+        attributes = dict(self.__dict__)
+        attributes["_flat"], attributes["_scratch"] = {}, {}
+        return attributes
+
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
         for i, group in enumerate(self.param_groups):

@@ -243,3 +243,21 @@ def test_backward_through_a_graph_saved_before_a_flat_step_raises():
     loss.backward()  # reads no updated value
     with pytest.raises(RuntimeError, match="modified in place"):
         loss2.backward()
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_optimizer_steps_as_the_original(how, monkeypatch):
+    import copy
+    import pickle
+    params, opt = run(Adam, {"amsgrad": True}, np.float32, 2, 1 << 17, monkeypatch)
+    copied = copy.deepcopy(opt) if how == "deepcopy" else pickle.loads(pickle.dumps(opt))
+    copied_params = copied.param_groups[0]["params"]
+    for step in (2, 3):
+        gradients(params, step)
+        gradients(copied_params, step)
+        opt.step()
+        copied.step()
+    assert_same((params, opt), (copied_params, copied))
+    (layout,) = copied._flat.values()
+    assert all(copied.state[p]["exp_avg"].base is layout.flat_state["exp_avg"]
+               for p in copied_params)
