@@ -46,7 +46,9 @@ class FlatGroup:
                       for i, (p, data) in enumerate(zip(self.params, self.datas))]
 
     def _buffer(self, flat):
-        return flat, [flat[a:b].reshape(data.shape) for (a, b), data in zip(self._spans, self.datas)]
+        """``flat`` and its views, one shaped like each parameter."""
+        return flat, [flat[a:b].reshape(data.shape)
+                      for (a, b), data in zip(self._spans, self.datas)]
 
     def members(self, params, names, state):
         """``[(p, data, grad)]`` for the parameters of ``params`` with a gradient when they are
