@@ -12,7 +12,7 @@ import numpy as np
 from .grad_mode import is_grad_enabled
 from .ops.indexing import SetItem, ViewWrite, assignment_masks, normalize_index
 from .tensor import Tensor
-from .versions import owner, record_update
+from .versions import owner
 
 
 def assign(t, index, value):
@@ -98,8 +98,7 @@ def _write(t, index, raw):
 
 def _rebind(t, node):
     """Give ``t`` the new ``node``; then, if ``t`` is a view, its base a node of the write."""
-    t._updates = t._version + 1
-    record_update(t.data)
+    t._version += 1  # counts the update and records it against t's memory
     t.grad_fn = node
     t._requires_grad = True
     view = getattr(t, "_base", None)
