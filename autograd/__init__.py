@@ -1,4 +1,5 @@
 """npgrad's autograd engine: Tensors that record their ops, and reverse-mode gradients."""
+from . import allocator as _allocator  # noqa: F401  (glibc's malloc set for graphs freed each step)
 from .tensor import Tensor
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .engine import grad
