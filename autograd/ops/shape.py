@@ -2,6 +2,7 @@
 import numpy as np
 
 from .base import Op, apply
+from .helpers import empty_in_layout_of, memory_order
 
 __all__ = ["reshape", "transpose", "broadcast_to", "flatten", "squeeze", "expand_dims",
            "concatenate", "stack"]
@@ -20,7 +21,18 @@ class Reshape(Op):
         return x.reshape(self.shape)
 
     def backward(self, g, x):
-        return g.reshape(x.shape)
+        g = g.reshape(x.shape)
+        if type(g) is not np.ndarray or x.flags.c_contiguous or not g.flags.c_contiguous:
+            return g
+        # The forward copied x out of another memory order (a channels-last image flattened):
+        # the gradient goes back in that order, so the rules before this one combine arrays of
+        # one layout, several times faster than across two
+        order = memory_order(x.strides)
+        if order == sorted(order) or not x.transpose(order).flags.c_contiguous:
+            return g  # x is C-ordered or has gaps: no order of its own to follow
+        out = empty_in_layout_of(x, x.shape)
+        out[...] = g
+        return out
 
     def view_of(self, x):
         return x.reshape(self.shape)

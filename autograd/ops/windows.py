@@ -12,6 +12,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..tensor import Tensor
 from .base import Op, apply
+from .helpers import empty_in_layout_of, zeros_in_layout_of
 
 
 def output_size(size, kernel, stride, padding):
@@ -34,28 +35,6 @@ def extract(x, kernel, stride, padding, pad_value):
     return as_strided(x, (*lead, oh, ow, kh, kw),
                       (*lead_strides, sh * stride_h, sw * stride_w, stride_h, stride_w),
                       writeable=False)
-
-
-def memory_order(strides):
-    """The axes from outermost to innermost in memory (C order is 0, 1, 2, ...)."""
-    return sorted(range(len(strides)), key=lambda axis: -abs(strides[axis]))
-
-
-def empty_in_layout_of(a, shape):
-    """An empty array of ``shape`` (a's rank) whose axes lie in memory in the order a's do.
-
-    numpy's elementwise loops run several times faster between arrays of one memory layout;
-    images from ``conv2d`` are channels-last in memory, and their gradients should be too.
-    """
-    order = memory_order(a.strides)
-    return np.empty([shape[axis] for axis in order], dtype=a.dtype).transpose(np.argsort(order))
-
-
-def zeros_in_layout_of(a, shape):
-    """Zeros of ``shape`` laid out as ``empty_in_layout_of`` lays them."""
-    out = empty_in_layout_of(a, shape)
-    out[...] = 0
-    return out
 
 
 def scatter(cols, image_size, kernel, stride, padding):

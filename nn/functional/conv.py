@@ -7,7 +7,8 @@ those ops' rules, so every one is differentiable to any order.
 import numpy as np
 
 from autograd import Tensor
-from autograd.ops.windows import memory_order, pair, window_arguments, windows
+from autograd.ops.helpers import memory_order
+from autograd.ops.windows import pair, window_arguments, windows
 
 from .linear import linear
 

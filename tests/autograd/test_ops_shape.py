@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograd import Tensor, concatenate, gradcheck, stack
+from autograd import Tensor, concatenate, grad, gradcheck, gradgradcheck, stack
 
 rng = np.random.default_rng(99)
 VALUES = rng.normal(size=(2, 3, 4))
@@ -161,3 +161,37 @@ def test_stack_of_one_tensor():
     x = leaf(rng.normal(size=(2, 3)))
     stack([x], axis=1).sum().backward()
     np.testing.assert_array_equal(x.grad, np.ones((2, 3)))
+
+
+def channels_last(shape):
+    """Values of ``shape`` (N, C, H, W) laid out in memory as (N, H, W, C)."""
+    n, c, h, w = shape
+    return rng.normal(size=(n, h, w, c)).transpose(0, 3, 1, 2)
+
+
+def test_reshape_gives_the_gradient_in_the_memory_order_of_its_input():
+    # flattening a channels-last image copies it; its gradient goes back channels last
+    x = leaf(channels_last((2, 3, 4, 5)))
+    scaled = x * 2.0  # an op result in x's layout
+    weights = rng.normal(size=(2, 60))
+    g_scaled, g_x = grad((scaled.reshape(2, -1) * weights).sum(), [scaled, x])
+    expected = weights.reshape(2, 3, 4, 5)
+    np.testing.assert_array_equal(g_scaled.data, expected)
+    np.testing.assert_array_equal(g_x.data, 2.0 * expected)
+    for g in (g_scaled.data, g_x.data):
+        assert np.argsort(g.strides)[::-1].tolist() == [0, 2, 3, 1]  # N, H, W, C
+
+
+@pytest.mark.parametrize("values", [
+    channels_last((2, 3, 4, 5)),  # a layout of its own
+    rng.normal(size=(2, 3, 8, 5))[:, :, ::2],  # C-ordered with gaps: no layout to follow
+    np.broadcast_to(rng.normal(size=(3, 1, 5)), (2, 3, 4, 5)),  # stride-0 axes
+], ids=["channels last", "gapped", "broadcast"])
+def test_reshape_of_a_non_contiguous_input_has_the_right_gradients(values):
+    x = Tensor(values, requires_grad=True)
+    weights = rng.normal(size=(6, 20))
+    (x.reshape(6, 20) * weights).sum().backward()
+    np.testing.assert_array_equal(x.grad, weights.reshape(2, 3, 4, 5))
+    x = Tensor(values, requires_grad=True)
+    assert gradcheck(lambda t: t.reshape(6, 20) * weights, [x])
+    assert gradgradcheck(lambda t: (t * t).reshape(6, 20) * weights, [x])
