@@ -1,16 +1,109 @@
 """Convolution and pooling over NCHW images, built on the engine's sliding windows.
 
-Each is the ``windows`` view (im2col without a Python loop) and one engine op: a matrix
-product for ``conv2d``, a max or a mean over each window for the pools. Their gradients are
-those ops' rules, so every one is differentiable to any order.
+Each is the ``windows`` view (im2col without a Python loop) and one op over it: a matrix
+product for ``conv2d`` (fused into one node), a max or a mean over each window for the pools.
+Their rules are written in ops that arrays and Tensors share, so every one is differentiable
+to any order.
 """
 import numpy as np
 
 from autograd import Tensor
+from autograd.ops import Op, apply
 from autograd.ops.helpers import memory_order
-from autograd.ops.windows import pair, window_arguments, windows
+from autograd.ops.windows import col2im, pair, window_arguments, windows
 
-from .linear import linear
+
+def im2col(x, kernel, stride, padding, channels_last):
+    """The (N OH OW, C kh kw) matrix of x's windows, rows in (n, i, j) order; columns in
+    (p, q, c) order for a ``channels_last`` image (its memory order: the copy reads runs of
+    contiguous memory), else (c, p, q). An array for an array, a Tensor for a Tensor."""
+    cols = windows(x, kernel, stride, padding)  # (N, C, OH, OW, kh, kw), a view
+    n, c, oh, ow, kh, kw = cols.shape
+    if channels_last:
+        return cols.transpose(0, 2, 3, 4, 5, 1).reshape(n * oh * ow, kh * kw * c)
+    return cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+
+
+def weight_matrix(w, channels_last):
+    """w (O, C, kh, kw) as the (O, C kh kw) matrix whose columns match ``im2col``'s."""
+    return (w.transpose(0, 2, 3, 1) if channels_last else w).reshape(w.shape[0], -1)
+
+
+class Conv2d(Op):
+    """x (N, C, H, W) correlated with w (O, C, kh, kw), plus b (O,): im2col and one matrix
+    product, fused so that the input gradient of a channels-last image (conv2d's own output)
+    never forms the (N OH OW, C kh kw) matrix of the windows' gradients;
+    dx = col2im(g W), dw = gᵀ cols, db = Σ g (g as an (N OH OW, O) matrix)."""
+    __slots__ = ("stride", "padding", "channels_last")
+    name = "conv2d"
+    bilinear = True  # x is read only for dw, w only for dx, b never
+
+    def __init__(self, stride, padding):
+        self.stride, self.padding = stride, padding
+
+    def forward(self, x, w, b=None):
+        n, channels = x.shape[:2]
+        self.channels_last = channels > 1 and x.strides[1] < x.strides[3]
+        cols = im2col(x, w.shape[2:], self.stride, self.padding, self.channels_last)
+        self.saved = cols  # the only copy of x, for dw
+        out = cols @ weight_matrix(w, self.channels_last).T  # (N OH OW, O)
+        if b is not None:
+            if b.dtype == out.dtype:
+                out += b  # in place into the fresh product
+            else:
+                out = out + b  # numpy promotion decides the dtype
+        oh, ow = self.out_size(x, w)
+        # (N, O, OH, OW), channels last in memory
+        return out.reshape(n, oh, ow, w.shape[0]).transpose(0, 3, 1, 2)
+
+    def out_size(self, x, w):
+        """(OH, OW) of x's windows of w's size."""
+        return tuple((size + 2 * p - k) // s + 1 for size, k, s, p in
+                     zip(x.shape[2:], w.shape[2:], self.stride, self.padding))
+
+    def backward(self, g, x, w, b=None):
+        need_x, need_w = self.needs_input_grad[:2]
+        out_channels = w.shape[0]
+        # (N OH OW, O): a view when g is channels last in memory, as the output is
+        g = g.transpose(0, 2, 3, 1).reshape(-1, out_channels)
+        gx = gw = None
+        if need_w:
+            # with create_graph, cols again from x: dw is then differentiable in x
+            cols = self.saved if type(x) is np.ndarray else im2col(
+                x, w.shape[2:], self.stride, self.padding, self.channels_last)
+            gw = g.T @ cols
+            if self.channels_last:
+                kh, kw = w.shape[2:]
+                gw = gw.reshape(out_channels, kh, kw, -1).transpose(0, 3, 1, 2)
+            else:
+                gw = gw.reshape(w.shape)
+        if need_x:
+            gx = self.input_gradient(g, x, w)
+        return (gx, gw) if b is None else (gx, gw, g.sum(axis=0))
+
+    def input_gradient(self, g, x, w):
+        """col2im(g W) of the (N OH OW, O) matrix g.
+
+        On arrays, for a channels-last (or one-channel) x, one (N OH OW, C) product per kernel
+        offset, each added at its place while it is in cache: numpy adds long runs of memory
+        this way, where col2im adds runs of C (several times slower).
+        """
+        n, channels, height, width = x.shape
+        kernel, (sh, sw), (ph, pw) = w.shape[2:], self.stride, self.padding
+        oh, ow = self.out_size(x, w)
+        if type(g) is not np.ndarray or not (self.channels_last or channels == 1):
+            cols = (g @ w.reshape(w.shape[0], -1)).reshape(n, oh, ow, channels, *kernel)
+            return col2im(cols.transpose(0, 3, 1, 2, 4, 5), (height, width), kernel,
+                          self.stride, self.padding)
+        dtype = np.result_type(g, w)
+        padded = np.zeros((n, height + 2 * ph, width + 2 * pw, channels), dtype)
+        part = np.empty((len(g), channels), dtype)
+        for p, row in enumerate(np.ascontiguousarray(w.transpose(2, 3, 0, 1), dtype)):
+            for q, weights in enumerate(row):  # (O, C)
+                np.matmul(g, weights, out=part)
+                shifted = padded[:, p:p + sh * oh:sh, q:q + sw * ow:sw]
+                shifted += part.reshape(n, oh, ow, channels)
+        return padded[:, ph:ph + height, pw:pw + width].transpose(0, 3, 1, 2)
 
 
 def _image(x, what):
@@ -42,20 +135,9 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     if b is not None and np.shape(b.data if isinstance(b, Tensor) else b) != (out_channels,):
         raise ValueError(f"conv2d: the bias must have shape ({out_channels},), got "
                          f"{np.shape(b.data if isinstance(b, Tensor) else b)}")
-    cols = windows(x, (kh, kw), stride, padding)  # (N, C, OH, OW, kh, kw), a view
-    _, _, oh, ow, _, _ = cols.shape
-    # The im2col matrix (N OH OW, C kh kw), the only copy of the input. Its columns follow the
-    # input's memory: channels last for channels-last images (conv2d's own outputs), so the
-    # copy reads runs of contiguous memory.
-    if x.data.strides[1] < x.data.strides[3] and channels > 1:
-        cols = cols.transpose(0, 2, 3, 4, 5, 1).reshape(n * oh * ow, kh * kw * channels)
-        weight = w.transpose(0, 2, 3, 1).reshape(out_channels, -1)
-    else:
-        cols = cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, channels * kh * kw)
-        weight = w.reshape(out_channels, -1)
-    out = linear(cols, weight.T, b)  # (N OH OW, O)
-    # (N, O, OH, OW), channels last in memory
-    out = out.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
+    _, stride, padding = window_arguments(x.shape, (kh, kw), stride, padding, "conv2d")
+    args = (x, w) if b is None else (x, w, b)
+    out = apply(Conv2d(stride, padding), *args)
     return out.reshape(out.shape[1:]) if unbatched else out
 
 

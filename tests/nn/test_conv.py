@@ -190,6 +190,60 @@ def test_conv2d_gradgradcheck(data):
     assert gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, padding), inputs)
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("stride", [1, 2, (2, 1)])
+@pytest.mark.parametrize("padding", [0, 1, (2, 1)])
+def test_channels_last_input_gradient_matches_col2im_over_kernels_strides_and_paddings(
+        kernel, stride, padding):
+    # a channels-last input takes the rule's product-per-offset path, a C-ordered one col2im
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    shape = (2, 3, image_side(kernel[0], ph) + 1, image_side(kernel[1], pw))
+    rng = np.random.default_rng(sum(kernel))
+    x, w, b = rng.normal(size=shape), rng.normal(size=(4, 3) + kernel), rng.normal(size=4)
+    upstream = rng.normal(size=F.conv2d(Tensor(x), Tensor(w), None, stride, padding).shape)
+    grads = []
+    for layout in (np.ascontiguousarray, channels_last):
+        leaves = [leaf(layout(x)), leaf(w), leaf(b)]
+        grads.append(grad(F.conv2d(*leaves, stride, padding), leaves, upstream))
+    for contiguous, last in zip(*grads):
+        np.testing.assert_allclose(last.data, contiguous.data, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x, w: F.conv2d(x, w, None, stride, padding),
+                     [leaf(channels_last(x)), leaf(w)])
+
+
+def test_channels_last_second_order_with_strides():
+    rng = np.random.default_rng(4)
+    leaves = [leaf(channels_last(rng.normal(size=(2, 3, 5, 6)))),
+              leaf(rng.normal(size=(2, 3, 3, 2))), leaf(rng.normal(size=2))]
+    assert gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, (2, 1), (1, 0)), leaves)
+
+
+def test_float32_channels_last_input_with_a_float64_weight():
+    rng = np.random.default_rng(5)
+    x64, w = channels_last(rng.normal(size=(2, 3, 4, 4))), rng.normal(size=(2, 3, 3, 3))
+    x32 = Tensor(x64.astype(np.float32), requires_grad=True)
+    gx32 = grad(F.conv2d(x32, Tensor(w), padding=1).sum(), [x32])[0]
+    x = leaf(x64)
+    gx = grad(F.conv2d(x, Tensor(w), padding=1).sum(), [x])[0]
+    assert gx32.dtype == np.float32
+    np.testing.assert_allclose(gx32.data, gx.data, rtol=1e-5)
+
+
+def test_an_input_updated_after_the_forward_fails_the_weight_gradient_only():
+    # as PyTorch's: the weight's gradient reads the input as it was
+    x, w = leaf(np.ones((1, 1, 3, 3))), leaf(np.ones((1, 1, 2, 2)))
+    h = x * 1.0
+    out = F.conv2d(h, w)
+    h += 1.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.sum().backward()
+    h = x * 1.0
+    out = F.conv2d(h, w.detach())
+    h += 1.0
+    out.sum().backward()  # dx reads only the weight
+    np.testing.assert_array_equal(x.grad, [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
+
+
 def distinct_image(shape, seed):
     """Distinct values 0.1 apart: no ties, so the max is differentiable."""
     return leaf(0.1 * np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape))
