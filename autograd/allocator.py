@@ -12,8 +12,9 @@ network, which keeps its last batch's arrays, took 1,000.
 ``tune_malloc`` sets the two thresholds where glibc's own rule would end up after freeing one
 32 MB block, its ceiling on 64-bit systems: blocks under 32 MB come from the heap, and up to
 64 MB of free heap stays with the process for the next step (held, never grown: a long run
-reuses it). A process that sets any of glibc's malloc variables itself (``MALLOC_*_`` or
-``GLIBC_TUNABLES``) keeps its own settings; other C libraries are left alone.
+reuses it). A process that sets glibc's malloc variables itself (``MALLOC_*_``, or a
+``glibc.malloc`` entry in ``GLIBC_TUNABLES``) keeps its own settings; other C libraries (musl,
+macOS, Windows) are left alone.
 """
 import ctypes
 import os
@@ -31,7 +32,7 @@ def _glibc():
         libc = ctypes.CDLL(None)
         libc.gnu_get_libc_version  # glibc's own: musl's mallopt does nothing
         return libc
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: no CDLL(None) on Windows
         return None
 
 
