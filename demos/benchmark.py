@@ -14,16 +14,18 @@ Workloads (the same data, initial weights, graph and batch order for every syste
   W6  one epoch of the digits CNN (conv32-conv64-pool-linear), Adam, batch 64, float32: ms
   W7  backward alone of the W4 chain at 800,000 nodes: s, and the time per node at 800,000
       over that at 100,000 (flat is 1.0)
+  W8  NumPy functions called on a small Tensor (np.exp(t)) against the Tensor methods they
+      dispatch to (t.exp()): the worst ratio of seven functions (1.0 is free)
 
 Method: every system runs in its own worker process (`--worker SYSTEM`), because torch's and
 NumPy's thread pools fight when they share one. The parent sends the workers one repetition at a
 time, interleaved (A B C, B C A, ...) so that drift hits every system alike; each worker warms up
-before its first timed repetition; figures are medians. W1, W2, W4, W5, W6 and W7 run with one
+before its first timed repetition; figures are medians. W1, W2 and W4 to W8 run with one
 BLAS/OpenMP thread, W3 with all cores. W4 and W5 measure memory, so each of their repetitions is
 a fresh process. A system that is not installed, or whose import fails, is reported as such.
 
 Layout: this file is the parent (workers, interleaving); benchmark_report.py makes the tables;
-benchmark_systems.py is the worker; benchmark_w1.py ... benchmark_w7.py hold what each system
+benchmark_systems.py is the worker; benchmark_w1.py ... benchmark_w8.py hold what each system
 runs for each workload, on the data of benchmark_common.py.
 
 npgrad is driven through its public API only (autograd.Tensor, nn, nn.functional, nn.optim).
@@ -53,10 +55,10 @@ from benchmark_w2 import w2_shape  # noqa: E402
 
 FULL = dict(reps=7, w1_epochs=5, w1_micrograd_samples=16, w2_ops=20_000, w3_steps=10,
             w4_ops=1_000_000, w5_steps=2000, w5_warmup=300, w6_epochs=2,
-            w7_nodes=800_000, w7_short_nodes=100_000)
+            w7_nodes=800_000, w7_short_nodes=100_000, w8_calls=2000)
 QUICK = dict(reps=3, w1_epochs=2, w1_micrograd_samples=1, w2_ops=4_000, w3_steps=3,
              w4_ops=100_000, w5_steps=400, w5_warmup=100, w6_epochs=1,
-             w7_nodes=80_000, w7_short_nodes=10_000)
+             w7_nodes=80_000, w7_short_nodes=10_000, w8_calls=500)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -220,7 +222,7 @@ class Harness:
 def build_requests(cfg, workload, data_path):
     base = {k: cfg[k] for k in ("w1_epochs", "w1_micrograd_samples", "w3_steps", "w4_ops",
                                 "w5_steps", "w5_warmup", "w6_epochs", "w7_nodes",
-                                "w7_short_nodes")}
+                                "w7_short_nodes", "w8_calls")}
     base["data"] = data_path
     if workload == "W1":
         return {f"W1 {dt}": dict(base, workload="W1", dtype=dt) for dt in ("float64", "float32")}

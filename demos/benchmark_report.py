@@ -15,7 +15,7 @@ from benchmark_w2 import w2_shape
 SYSTEMS = ("npgrad", "numpy", "torch", "sklearn", "micrograd")
 TITLES = {"npgrad": "npgrad", "numpy": "hand-written numpy", "torch": "PyTorch",
           "sklearn": "scikit-learn MLPClassifier", "micrograd": "micrograd"}
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
 # Which systems each workload compares (others print "–").
 PARTICIPANTS = {
     "W1": ("npgrad", "numpy", "torch", "sklearn", "micrograd"),
@@ -25,6 +25,7 @@ PARTICIPANTS = {
     "W5": ("npgrad", "numpy", "torch"),
     "W6": ("npgrad", "numpy", "torch"),
     "W7": ("npgrad", "torch"),
+    "W8": ("npgrad",),
 }
 
 
@@ -51,6 +52,9 @@ def row_label(row, cfg):
     if row == "W7 scaling":
         return (f"W7 time per node, {cfg['w7_nodes']:,} nodes / {cfg['w7_short_nodes']:,} "
                 f"nodes (flat is 1.0)")
+    if row == "W8":
+        return ("W8 NumPy functions on a (64,) Tensor, np.* / the Tensor method, the worst of "
+                "seven (1.0 is free)")
     return row
 
 
@@ -123,7 +127,7 @@ def cell_text(harness, row, system, entry):
         return "error"
     if workload == "W5":
         text = f"{entry['median']:+.2f}"
-    elif row == "W7 scaling":
+    elif row in ("W7 scaling", "W8"):
         text = f"{entry['median']:.2f}×"
     else:
         text = fmt(entry["median"])
@@ -134,8 +138,8 @@ def cell_text(harness, row, system, entry):
 
 def ratio(table, row, a, b):
     workload = row.split()[0]
-    if workload == "W5" or row == "W7 scaling":
-        return None  # growth near zero, or each system's own growth: a ratio says nothing
+    if workload in ("W5", "W8") or row == "W7 scaling":
+        return None  # growth near zero, or each system's own growth or ratio: a ratio says nothing
     ea, eb = table.get(row, {}).get(a), table.get(row, {}).get(b)
     if not ea or not eb or ea["median"] is None or eb["median"] is None or eb["median"] == 0:
         return None
@@ -206,7 +210,7 @@ def render_markdown(harness, table, info, rows, argv):
     lines.append(f"Command: `{' '.join(['python demos/benchmark.py'] + list(argv))}`")
     lines.append("")
     lines.append(f"Medians of {cfg['reps']} interleaved repetitions after a warm-up, each system "
-                 "in its own process; W1, W2 and W4 to W7 on one BLAS/OpenMP thread, W3 on all "
+                 "in its own process; W1, W2 and W4 to W8 on one BLAS/OpenMP thread, W3 on all "
                  f"{info['cores']} cores. Ratios are npgrad / other, the median of the ratios of "
                  "repetitions run side by side: below 1 means npgrad is faster or smaller.")
     lines.append("")
@@ -328,6 +332,15 @@ def render_notes(harness, table, rows):
                      "timed (the graph is freed as the pass goes, as each system does); the "
                      "scaling row is the time per node at the long chain over that at the short "
                      "one, in the same repetition.")
+    w8 = table.get("W8", {}).get("npgrad")
+    if "W8" in rows and w8 and w8["extra"]:
+        names = w8["extra"][0].get("ratios", {})
+        per_function = {name: _median([e["ratios"].get(name) for e in w8["extra"]
+                                       if "ratios" in e]) for name in names}
+        notes.append("W8: one call's time, np.* over the Tensor method it dispatches to, on a "
+                     "(64,) float64 Tensor that requires grad (medians over the repetitions): " +
+                     ", ".join(f"{name} {r:.2f}×" for name, r in per_function.items()) +
+                     ". numpy's own override check runs before npgrad sees an np.* call.")
     return notes
 
 

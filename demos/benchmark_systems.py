@@ -25,11 +25,12 @@ import benchmark_w4  # noqa: E402
 import benchmark_w5  # noqa: E402
 import benchmark_w6  # noqa: E402
 import benchmark_w7  # noqa: E402
+import benchmark_w8  # noqa: E402
 from benchmark_common import PROTOCOL_PREFIX  # noqa: E402
 
 WORKLOAD_RUNS = {"W1": benchmark_w1.RUNS, "W2": benchmark_w2.RUNS, "W3": benchmark_w3.RUNS,
                  "W4": benchmark_w4.RUNS, "W5": benchmark_w5.RUNS, "W6": benchmark_w6.RUNS,
-                 "W7": benchmark_w7.RUNS}
+                 "W7": benchmark_w7.RUNS, "W8": benchmark_w8.RUNS}
 
 
 class SystemRunner:

@@ -185,3 +185,35 @@ def test_w7_table_has_the_backward_row_and_the_scaling_row_without_a_ratio():
         rows[benchmark_report.row_label("W7 scaling", harness.cfg)]
     assert backward[0] == "1.50" and backward[6] == "0.50×"  # npgrad, npgrad / PyTorch
     assert scaling[0] == "1.10×" and scaling[2] == "1.10×" and scaling[6] == "–"
+
+
+def test_w8_is_requested_with_its_calls_and_labelled():
+    for cfg in (benchmark.QUICK, benchmark.FULL):
+        (row, req), = benchmark.build_requests(cfg, "W8", None).items()
+        assert row == "W8" and req["workload"] == "W8" and req["w8_calls"] > 0
+    assert "(64,) Tensor" in benchmark_report.row_label("W8", benchmark.FULL)
+    assert benchmark.PARTICIPANTS["W8"] == ("npgrad",)
+
+
+@pytest.mark.xfail(NPGRAD_IMPORT_ERROR is not None, strict=False,
+                   reason=f"npgrad does not import yet ({NPGRAD_IMPORT_ERROR})")
+def test_w8_times_each_function_both_ways_and_reports_the_worst():
+    result = benchmark_systems.RUNNERS["npgrad"]().run({"workload": "W8", "w8_calls": 20})
+    ratios = result["ratios"]
+    assert set(ratios) == {"np.exp", "np.sin", "np.add(t, a)", "np.maximum", "np.sum",
+                           "np.reshape", "np.matmul"}
+    assert all(0 < r < float("inf") for r in ratios.values())
+    assert result["value"] == max(ratios.values()) == ratios[result["worst"]]
+
+
+def test_w8_row_shows_the_worst_ratio_and_the_notes_each_function():
+    harness = _FakeHarness()
+    harness.results = {"W8": {"npgrad": {"samples": [1.3, 1.5], "extra": [
+        {"worst": "np.exp", "ratios": {"np.exp": r, "np.sum": 1.1}} for r in (1.3, 1.5)]}}}
+    table = benchmark_report.summarise(harness, ["W8"])
+    markdown = benchmark_report.render_markdown(
+        harness, table, benchmark_report.machine_info(), ["W8"], [])
+    row, = [line for line in markdown.splitlines() if line.startswith("| W8")]
+    cells = [c.strip() for c in row.strip("|").split("|")[1:]]
+    assert cells[0] == "1.40×" and set(cells[1:]) == {"–"}
+    assert "np.exp 1.40×, np.sum 1.10×" in markdown
