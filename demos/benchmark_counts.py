@@ -21,6 +21,10 @@ ROOT = os.path.dirname(DEMOS)
 for path in (DEMOS, ROOT):  # runs from a checkout without installing, as under valgrind
     if path not in sys.path:
         sys.path.insert(0, path)
+# one BLAS thread, as the benchmark's workers: idle OpenBLAS threads spin, and a counter would
+# count their spinning (billions of instructions that vary from run to run)
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
 
 import numpy as np  # noqa: E402
 
