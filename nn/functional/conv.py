@@ -10,7 +10,7 @@ import numpy as np
 from autograd import Tensor
 from autograd.ops import Op, apply
 from autograd.ops.helpers import memory_order
-from autograd.ops.windows import col2im, pair, window_arguments, windows
+from autograd.ops.windows import col2im, output_size, pair, window_arguments, windows
 
 
 def im2col(x, kernel, stride, padding, channels_last):
@@ -58,8 +58,7 @@ class Conv2d(Op):
 
     def out_size(self, x, w):
         """(OH, OW) of x's windows of w's size."""
-        return tuple((size + 2 * p - k) // s + 1 for size, k, s, p in
-                     zip(x.shape[2:], w.shape[2:], self.stride, self.padding))
+        return tuple(map(output_size, x.shape[2:], w.shape[2:], self.stride, self.padding))
 
     def backward(self, g, x, w, b=None):
         need_x, need_w = self.needs_input_grad[:2]
