@@ -188,7 +188,12 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 _check_gradient(node, origins, parent, g)
             if isinstance(parent, Tensor):  # a leaf
                 if targets is None or parent in targets:
-                    _accumulate(captured, parent, g, _fresh(g, upstream), owned)
+                    if parent in captured:
+                        _accumulate(captured, parent, g, False, owned)
+                    else:  # its first gradient, taken as is (inline: once per leaf per step)
+                        captured[parent] = g
+                        if type(g) is _ndarray and g.base is None and g is not upstream:
+                            owned.add(parent)  # no one else holds it: later adds go in place
                 continue
             if targets is not None:
                 if parent in targets:
@@ -230,11 +235,6 @@ def _check_inputs(node):
             f"to the first backward (or grad) to keep them")
     if node.reads_inputs or node.saves_output:
         _check_versions(node)
-
-
-def _fresh(g, upstream):
-    """True for an array that no one else holds: it can later be added into in place."""
-    return type(g) is np.ndarray and g.base is None and g is not upstream
 
 
 def _accumulate(store, key, g, fresh, owned):

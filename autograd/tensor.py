@@ -78,21 +78,11 @@ class Tensor(TensorMethods):
         record_update(self.data)
 
     # ---- attributes -------------------------------------------------------------------
-    @property
-    def shape(self):
-        return self.data.shape
-
-    @property
-    def ndim(self):
-        return self.data.ndim
-
-    @property
-    def size(self):
-        return self.data.size
-
-    @property
-    def dtype(self):
-        return self.data.dtype
+    # the data's own, read through C getters: no Python frame on reads that every layer makes
+    shape = property(operator.attrgetter("data.shape"), doc="The data's shape, a tuple.")
+    ndim = property(operator.attrgetter("data.ndim"), doc="The number of axes.")
+    size = property(operator.attrgetter("data.size"), doc="The number of elements.")
+    dtype = property(operator.attrgetter("data.dtype"), doc="The data's numpy dtype.")
 
     @property
     def is_leaf(self):

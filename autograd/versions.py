@@ -38,9 +38,16 @@ def count_updates(tensors):
     """``t._version += 1`` for each of ``tensors``, whose data were each just written in place
     (an optimizer's step): one call and one lock for them all."""
     with _lock:
+        stamp = _Mode.last_update = next(clock)  # one stamp for all: each was written before
         for t in tensors:
             t._updates = getattr(t, "_updates", 0) + 1
-            _stamp(t.data)
+            root = t.data
+            if root.base is not None:
+                root = owner(root)
+            key = id(root)
+            if key not in _last_update:
+                weakref.finalize(root, _last_update.pop, key, None)  # forget it with the buffer
+            _last_update[key] = stamp
 
 
 def _stamp(array):

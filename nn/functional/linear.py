@@ -33,13 +33,13 @@ class Linear(Op):
         gw = (x.T @ g) if need_w else None
         if b is None:
             return gx, gw
-        if b.ndim == 1:
-            return gx, gw, g.sum(axis=0)
+        if b.ndim == 1:  # add.reduce: ndarray.sum adds a Python frame (g is a Tensor under
+            # create_graph, whose sum records)
+            return gx, gw, (np.add.reduce(g, 0) if type(g) is np.ndarray else g.sum(axis=0))
         return gx, gw, upstream  # summed to b's shape by the engine
 
 
-def _shape(a):
-    return a.shape if isinstance(a, (Tensor, np.ndarray)) else np.shape(a)
+_SHAPED = (Tensor, np.ndarray)
 
 
 def linear(x, w, b=None):
@@ -49,7 +49,9 @@ def linear(x, w, b=None):
     The shapes are checked first (a few tuple comparisons), so a mismatch names the argument
     at fault, both shapes and the shape that would fit.
     """
-    x_shape, w_shape = _shape(x), _shape(w)
+    # Tensors and arrays inline (this runs once per layer per step), anything else by np.shape
+    x_shape = x.shape if isinstance(x, _SHAPED) else np.shape(x)
+    w_shape = w.shape if isinstance(w, _SHAPED) else np.shape(w)
     if len(w_shape) != 2:
         raise ValueError(f"linear needs a 2-D weight of shape (in_features, out_features), "
                          f"got a weight of shape {w_shape} (input of shape {x_shape})")
@@ -59,7 +61,7 @@ def linear(x, w, b=None):
                          f"(in_features) entries")
     if b is None:
         return apply(Linear(), x, w)
-    b_shape = _shape(b)
+    b_shape = b.shape if isinstance(b, _SHAPED) else np.shape(b)
     if b_shape != w_shape[1:]:
         out_shape = x_shape[:-1] + w_shape[1:]
         try:

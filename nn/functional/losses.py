@@ -10,6 +10,7 @@ from autograd.ops.helpers import value
 from .activations import _tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
+_SHAPED = (Tensor, np.ndarray)
 
 
 class CrossEntropy(Op):
@@ -32,7 +33,7 @@ class CrossEntropy(Op):
         if picked.size != len(x):  # a label matched no class: checked here, where it is free
             classes = x.shape[1]
             bad = self.target[(self.target < 0) | (self.target >= classes)]
-            raise ValueError(f"cross_entropy: label {bad[0]} is outside [0, {classes})")
+            raise _UnknownLabel(f"cross_entropy: label {bad[0]} is outside [0, {classes})")
         losses = np.log(total[:, 0]) - picked
         exp /= total
         self.saved = (exp, onehot)  # the probabilities
@@ -52,6 +53,11 @@ class CrossEntropy(Op):
             return d * scale
         d *= scale  # d is this rule's own fresh array
         return d
+
+
+class _UnknownLabel(ValueError):
+    """A label outside the classes, found by the fused op; cross_entropy tells whether it is
+    ``ignore_index``."""
 
 
 # ---- argument checks ----------------------------------------------------------------------
@@ -157,8 +163,9 @@ def cross_entropy(logits, target, reduction="mean", weight=None, ignore_index=-1
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy needs logits of shape (N, C), got {logits.shape}")
     n, classes = logits.shape
-    target_shape = np.shape(value(target))
-    weight = _class_weight("cross_entropy", weight, classes, logits.dtype)
+    target_shape = target.shape if isinstance(target, _SHAPED) else np.shape(target)
+    if weight is not None:
+        weight = _class_weight("cross_entropy", weight, classes, logits.dtype)
     if target_shape == logits.shape:
         return _cross_entropy_probabilities(logits, target, reduction, weight, ignore_index,
                                             label_smoothing)
@@ -167,8 +174,15 @@ def cross_entropy(logits, target, reduction="mean", weight=None, ignore_index=-1
                          f"of shape {logits.shape}; expected class indices of shape ({n},) or "
                          f"class probabilities of shape {logits.shape}")
     labels = _labels("cross_entropy", target)
-    if weight is None and label_smoothing == 0 and not (labels == ignore_index).any():
-        return apply(CrossEntropy(labels, reduction), logits)  # its forward checks the labels
+    # the fused op when no label is ignore_index; one outside the classes (as the default -100)
+    # needs no search here: the op's forward finds any label that is no class
+    if weight is None and label_smoothing == 0 and (
+            not 0 <= ignore_index < classes or not (labels == ignore_index).any()):
+        try:
+            return apply(CrossEntropy(labels, reduction), logits)
+        except _UnknownLabel:
+            if not (labels == ignore_index).any():
+                raise
     log_probs = logits.log_softmax(axis=1)
     rows, kept, denominator = _pick("cross_entropy", log_probs, labels, weight, ignore_index)
     if label_smoothing:

@@ -40,7 +40,7 @@ class Adam(Optimizer):
 
     def _update_group(self, group):
         lr = float(group["lr"])
-        beta1, beta2 = (float(b) for b in group["betas"])
+        beta1, beta2 = map(float, group["betas"])
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
         amsgrad = bool(group["amsgrad"])

@@ -13,6 +13,8 @@ in place, that ``state_dict()`` copies. It is laid out again (the values copied 
 buffers, the state given new views) only when the group changes: another set of parameters with
 a gradient, a rebound ``p.data``, a state array replaced (``load_state_dict``) or a new name.
 """
+from operator import is_
+
 import numpy as np
 
 MAX_SIZE = 1 << 17  # numbers in a group: above this, gathering costs more than the calls saved
@@ -58,23 +60,23 @@ class FlatGroup:
         if names != self.names:
             return None
         laid, members = self._laid, []
+        count = len(laid)
         step = laid[0][2].get("step")
         for p in params:
             grad = p.grad
             if grad is None:
                 continue
-            if len(members) == len(laid):
+            k = len(members)
+            if k == count:
                 return None
-            q, data, entry, views = laid[len(members)]
+            q, data, entry, views = laid[k]
             if (p is not q or p.data is not data or state.get(p) is not entry
-                    or entry.get("step") != step or grad.dtype != data.dtype
-                    or grad.shape != data.shape):
+                    or entry.get("step") != step or grad.shape != data.shape
+                    or grad.dtype != data.dtype
+                    or not all(map(is_, map(entry.get, names), views))):
                 return None
-            for name, view in zip(names, views):
-                if entry.get(name) is not view:
-                    return None
             members.append((p, data, grad))
-        return members if len(members) == len(laid) else None
+        return members if len(members) == count else None
 
 
 def flat_members(params, state, required=()):

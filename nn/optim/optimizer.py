@@ -142,13 +142,15 @@ class Optimizer:
             members, layout = flat
             state = self.state
             step = state[members[0][0]]["step"] + 1 if counted else None
+            signed = maximize or weight_decay
             for (p, data, grad), gathered in zip(members, layout.grads):
                 if counted:
                     state[p]["step"] = step
                 if decay is not None:
                     data *= decay
-                if signed_gradient(grad, data, maximize, weight_decay, gathered) is grad:
-                    np.copyto(gathered, grad)
+                if not signed or signed_gradient(grad, data, maximize, weight_decay,
+                                                 gathered) is grad:
+                    gathered[...] = grad  # np.copyto, without its Python wrapper
             update(layout.work, layout.grad, layout.flat_state, step)
             for (_, data, _), change in zip(members, layout.works):
                 data += change

@@ -245,6 +245,9 @@ BAD_INPUTS = {
     "label outside the classes on the composite path": (
         lambda: F.cross_entropy(Tensor(np.zeros((2, 3))), [0, 5], label_smoothing=0.1),
         ValueError, ["label 5", "[0, 3)", "ignore_index=-100"]),
+    "a bad label beside an ignored one": (  # the fused op finds both; ignore_index is -100
+        lambda: F.cross_entropy(Tensor(np.zeros((3, 3))), [-100, 7, 0]),
+        ValueError, ["label 7", "[0, 3)", "ignore_index=-100"]),
     "nll_loss target of the wrong shape": (
         lambda: F.nll_loss(Tensor(np.zeros((2, 3))), [0, 1, 2]), ValueError,
         ["(3,)", "(2, 3)", "class indices of shape (2,)"]),
