@@ -13,11 +13,14 @@ in place, that ``state_dict()`` copies. It is laid out again (the values copied 
 buffers, the state given new views) only when the group changes: another set of parameters with
 a gradient, a rebound ``p.data``, a state array replaced (``load_state_dict``) or a new name.
 """
-from operator import is_
+from itertools import repeat
+from operator import attrgetter, is_, is_not
 
 import numpy as np
 
 MAX_SIZE = 1 << 17  # numbers in a group: above this, gathering costs more than the calls saved
+_grad_of, _data_of = attrgetter("grad"), attrgetter("data")
+_shape_of, _dtype_of = attrgetter("shape"), attrgetter("dtype")
 
 
 class FlatGroup:
@@ -46,6 +49,11 @@ class FlatGroup:
         # what ``members`` checks, per parameter: (p, data, its state entry, its views)
         self._laid = [(p, data, state[p], tuple(views[name][i] for name in names))
                       for i, (p, data) in enumerate(zip(self.params, self.datas))]
+        # the same, a sequence per check, for the common case (see ``_all_members``)
+        self._entries = [state[p] for p in self.params]
+        self._views = [(name, views[name]) for name in names]
+        self._shapes = [data.shape for data in self.datas]
+        self._dtypes = [data.dtype for data in self.datas]
 
     def _buffer(self, flat):
         """``flat`` and its views, one shaped like each parameter."""
@@ -59,6 +67,10 @@ class FlatGroup:
         runs every step.)"""
         if names != self.names:
             return None
+        if len(params) == len(self.params) and all(map(is_, params, self.params)):
+            grads = self._all_members(params, state)
+            if grads is not None:
+                return list(zip(params, self.datas, grads))
         laid, members = self._laid, []
         count = len(laid)
         step = laid[0][2].get("step")
@@ -77,6 +89,23 @@ class FlatGroup:
                 return None
             members.append((p, data, grad))
         return members if len(members) == count else None
+
+    def _all_members(self, params, state):
+        """The gradients of ``params`` (the laid parameters, in order) when each has one and
+        all else is as laid out; else None. The checks of ``members``, each a loop in C over
+        the group (this runs every step, and a Python loop over the parameters costs more)."""
+        grads = list(map(_grad_of, params))
+        entries = self._entries
+        if (all(map(is_not, grads, repeat(None)))
+                and all(map(is_, map(_data_of, params), self.datas))
+                and all(map(is_, map(state.get, params), entries))
+                and len(set(map(dict.get, entries, repeat("step")))) == 1
+                and list(map(_shape_of, grads)) == self._shapes
+                and list(map(_dtype_of, grads)) == self._dtypes
+                and all(all(map(is_, map(dict.get, entries, repeat(name)), views))
+                        for name, views in self._views)):
+            return grads
+        return None
 
 
 def flat_members(params, state, required=()):

@@ -119,6 +119,17 @@ def test_a_parameter_that_misses_steps_lags_and_the_group_goes_one_by_one(monkey
                 run(Adam, {}, np.float64, 7, 0, monkeypatch, skip_at))
 
 
+def test_a_step_count_set_by_hand_takes_the_group_one_by_one(monkeypatch):
+    # after two flat steps, parameter 1's count is moved on by hand: its bias correction must
+    # use its own count from then on, as one by one
+    def set_count(step, params, opt):
+        if step == 2:
+            opt.state[params[1]]["step"] = 10
+    at_once = run(Adam, {}, np.float64, 5, 1 << 17, monkeypatch, between=set_count)
+    assert at_once[1].state[at_once[0][1]]["step"] == 13  # 10, then steps 2, 3 and 4
+    assert_same(at_once, run(Adam, {}, np.float64, 5, 0, monkeypatch, between=set_count))
+
+
 def test_a_parameter_never_given_a_gradient_is_left_out_of_the_layout(monkeypatch):
     params, opt = run(Adam, {}, np.float32, 4, 1 << 17, monkeypatch, lambda step: (2,))
     assert params[2] not in opt.state
