@@ -9,7 +9,7 @@ TypeError, so a gradient is never dropped silently.
 import numpy as np
 
 from . import ops
-from .ops import linalg as linalg_ops
+from .ops import arithmetic, linalg as linalg_ops
 
 # np.<name> -> autograd.<name> for every public op whose name NumPy shares ...
 DIFFERENTIABLE = {getattr(np, name): function for name, function in ops.PUBLIC.items()
@@ -38,6 +38,7 @@ OP_OF_UFUNC = {np.add: ops.Add, np.subtract: ops.Sub, np.multiply: ops.Mul, np.d
                np.sqrt: ops.Sqrt, np.tanh: ops.Tanh, np.absolute: ops.Abs}
 OP_OF_UFUNC.update({uf: fn.op for uf, fn in DIFFERENTIABLE.items()
                     if isinstance(uf, np.ufunc) and hasattr(fn, "op")})
+OP_OF_UFUNC.update({np.maximum: arithmetic.Maximum, np.minimum: arithmetic.Minimum})
 # ufuncs whose results are bool or integer: computed on the arrays, as Tensors that need no grad
 CONSTANT_UFUNCS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
                    np.not_equal, np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
@@ -47,17 +48,17 @@ CONSTANT_UFUNCS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equa
 
 def ufunc(uf, method, inputs, kwargs):
     """``np.<ufunc>(...)`` with a Tensor among the operands."""
-    name = f"np.{uf.__name__}"
     if method != "__call__":
         raise TypeError(
-            f"{name}.{method} on a Tensor would lose its gradient; npgrad supports calling "
-            f"ufuncs directly (for np.add.at use indexing: t[index] gathers and its gradient "
-            f"scatters, or t[index] = value assigns in place)")
+            f"np.{uf.__name__}.{method} on a Tensor would lose its gradient; npgrad supports "
+            f"calling ufuncs directly (for np.add.at use indexing: t[index] gathers and its "
+            f"gradient scatters, or t[index] = value assigns in place)")
     if "out" in kwargs:
-        raise TypeError(f"{name}(..., out=...) on a Tensor would write outside the graph; "
-                        f"use the result, or t[...] = {name}(...) to update t in place")
+        raise TypeError(f"np.{uf.__name__}(..., out=...) on a Tensor would write outside the "
+                        f"graph; use the result, or t[...] = np.{uf.__name__}(...) to update t "
+                        f"in place")
     if kwargs:
-        raise TypeError(f"{name} on a Tensor takes no keyword arguments "
+        raise TypeError(f"np.{uf.__name__} on a Tensor takes no keyword arguments "
                         f"(got {sorted(kwargs)})")
     if uf in (np.isnan, np.isinf, np.isfinite):
         return uf(*[_raw(x) for x in inputs])
@@ -66,8 +67,9 @@ def ufunc(uf, method, inputs, kwargs):
         from .tensor import Tensor
         return Tensor._result(np.asarray(uf(*[_raw(x) for x in inputs])), None)
     if target is None:
-        raise TypeError(f"{name} has no differentiable counterpart in npgrad; apply it to "
-                        f"np.asarray(t) (outside the graph) or build it from autograd's ops")
+        raise TypeError(f"np.{uf.__name__} has no differentiable counterpart in npgrad; apply "
+                        f"it to np.asarray(t) (outside the graph) or build it from autograd's "
+                        f"ops")
     return target(*inputs)
 
 

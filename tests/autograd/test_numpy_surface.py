@@ -57,6 +57,28 @@ def test_binary_functions_equal_numpy_and_broadcast(name, sides):
         assert result.dtype == expected.dtype
 
 
+@pytest.mark.parametrize("uf", list(numpy_dispatch.OP_OF_UFUNC), ids=lambda uf: uf.__name__)
+def test_a_ufunc_on_tensors_records_its_autograd_functions_op_and_gradient(uf):
+    # the hot path of __array_ufunc__ applies the op class directly: the same node and the
+    # same gradients (ties of maximum and minimum included) as the autograd function
+    a = {np.maximum: np.where(X > 0.5, X, Y), np.minimum: np.where(X > 0.5, X, Y),  # ties
+         np.arccosh: X + 1.0}.get(uf, X)
+    args = [a] if uf.nin == 1 else [a, np.broadcast_to(Y, a.shape).copy()]
+    grads = []
+    for call in (uf, numpy_dispatch.DIFFERENTIABLE[uf]):
+        leaves = [Tensor(v, requires_grad=True) for v in args]
+        out = call(*leaves)
+        (out * np.arange(1.0, out.size + 1).reshape(out.shape)).sum().backward()
+        grads.append((type(out.grad_fn), [leaf.grad for leaf in leaves], out.data))
+    (op_np, grads_np, out_np), (op_ag, grads_ag, out_ag) = grads
+    assert op_np is op_ag
+    np.testing.assert_array_equal(out_np, out_ag)
+    for g_np, g_ag in zip(grads_np, grads_ag):
+        np.testing.assert_array_equal(g_np, g_ag)
+    if uf is np.maximum:
+        assert 0.5 in grads_np[0] / np.arange(1.0, 7).reshape(2, 3)  # a tie was split
+
+
 @pytest.mark.parametrize("name", REDUCTIONS)
 @pytest.mark.parametrize("axis", [None, 0, -1, (0, 1)])
 @pytest.mark.parametrize("keepdims", [False, True])
