@@ -30,7 +30,9 @@ class Tensor(TensorMethods):
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
-        if isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        if type(data) is np.ndarray and dtype is None:
+            array = data  # what np.asarray returns for it (a batch wrapped each step)
+        elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
             array = np.asarray(data, dtype=dtype)
         elif isinstance(data, (bool, int, float, list, tuple)):
             array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)
