@@ -78,7 +78,9 @@ class Conv2d(Op):
                 gw = gw.reshape(w.shape)
         if need_x:
             gx = self.input_gradient(g, x, w)
-        return (gx, gw) if b is None else (gx, gw, g.sum(axis=0))
+        if b is None:
+            return gx, gw
+        return gx, gw, (g.sum(axis=0) if self.needs_input_grad[2] else None)
 
     def input_gradient(self, g, x, w):
         """col2im(g W) of the (N OH OW, O) matrix g.

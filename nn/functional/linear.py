@@ -33,6 +33,8 @@ class Linear(Op):
         gw = (x.T @ g) if need_w else None
         if b is None:
             return gx, gw
+        if not self.needs_input_grad[2]:
+            return gx, gw, None
         if b.ndim == 1:  # add.reduce: ndarray.sum adds a Python frame (g is a Tensor under
             # create_graph, whose sum records)
             return gx, gw, (np.add.reduce(g, 0) if type(g) is np.ndarray else g.sum(axis=0))

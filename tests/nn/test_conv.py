@@ -50,6 +50,16 @@ def test_conv2d_gradients_by_hand():
     np.testing.assert_array_equal(gb.data, [4.0])
 
 
+def test_conv2d_with_a_constant_bias_computes_no_bias_gradient():
+    x, w = leaf(np.arange(9.0).reshape(1, 1, 3, 3)), leaf(np.ones((1, 1, 2, 2)))
+    out = F.conv2d(x, w, np.array([5.0]))
+    np.testing.assert_array_equal(out.data[0, 0], [[13, 17], [25, 29]])
+    gx, gw, gb = out.grad_fn.backward(np.ones(out.shape), x.data, w.data, np.array([5.0]))
+    assert gb is None  # the rule skips the sum: b needs no gradient
+    np.testing.assert_array_equal(gw[0, 0], [[8, 12], [20, 24]])
+    np.testing.assert_array_equal(gx[0, 0], [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+
+
 def test_max_pool2d_by_hand():
     x = np.array([[1.0, 5.0, 2.0, 0.0],
                   [3.0, 4.0, 7.0, 1.0],

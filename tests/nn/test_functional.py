@@ -126,6 +126,19 @@ def test_linear_only_computes_gradients_that_are_needed():
     np.testing.assert_array_equal(w.grad, np.full((3, 4), 2.0))
 
 
+def test_linear_with_a_constant_bias_computes_no_bias_gradient():
+    x, w, b = leaf(np.ones((2, 3))), leaf(np.ones((3, 4))), Tensor(np.arange(4.0))
+    out = F.linear(x, w, b)
+    g = np.arange(8.0).reshape(2, 4)
+    gx, gw, gb = out.grad_fn.backward(g, x.data, w.data, b.data)
+    assert gb is None  # the rule skips the sum: b needs no gradient
+    np.testing.assert_array_equal(gx, g @ np.ones((4, 3)))
+    np.testing.assert_array_equal(gw, np.ones((3, 2)) @ g)
+    out.backward(Tensor(g))
+    assert b.grad is None
+    np.testing.assert_array_equal(w.grad, np.ones((3, 2)) @ g)
+
+
 @pytest.mark.parametrize("x_shape, w_shape", [((2, 5), (4, 3)), ((4,), (3, 2)), ((2, 3), (3,))])
 def test_linear_shape_mismatch_names_both_shapes(x_shape, w_shape):
     with pytest.raises(ValueError) as error:
