@@ -96,16 +96,17 @@ class FlatGroup:
         the group (this runs every step, and a Python loop over the parameters costs more)."""
         grads = list(map(_grad_of, params))
         entries = self._entries
-        if (all(map(is_not, grads, repeat(None)))
+        if not (all(map(is_not, grads, repeat(None)))
                 and all(map(is_, map(_data_of, params), self.datas))
                 and all(map(is_, map(state.get, params), entries))
                 and len(set(map(dict.get, entries, repeat("step")))) == 1
                 and list(map(_shape_of, grads)) == self._shapes
-                and list(map(_dtype_of, grads)) == self._dtypes
-                and all(all(map(is_, map(dict.get, entries, repeat(name)), views))
-                        for name, views in self._views)):
-            return grads
-        return None
+                and list(map(_dtype_of, grads)) == self._dtypes):
+            return None
+        for name, views in self._views:
+            if not all(map(is_, map(dict.get, entries, repeat(name)), views)):
+                return None
+        return grads
 
 
 def flat_members(params, state, required=()):
