@@ -9,7 +9,6 @@ meets a freed node or an overwritten value raises there, as PyTorch's does; no `
 been touched by then, since gradients reach the leaves only once the pass is through.
 """
 from heapq import heappop, heappush
-from itertools import compress
 from operator import attrgetter
 
 import numpy as np
@@ -174,9 +173,8 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                                        as_input(second, origins[1]))
             else:
                 result = node.backward(upstream, first, second)
-        # the inputs that need a gradient (compress filters them in C)
-        for value, parent, g in compress(zip(arrays, origins, result), node.needs_input_grad):
-            if g is None:
+        for value, parent, g, needed in zip(arrays, origins, result, node.needs_input_grad):
+            if not needed or g is None:
                 continue
             # two numpy scalars of one type have one shape, (), and one dtype: nothing to do
             kind = type(g)
