@@ -96,10 +96,11 @@ class FlatGroup:
         the group (this runs every step, and a Python loop over the parameters costs more)."""
         grads = list(map(_grad_of, params))
         entries = self._entries
+        steps = list(map(dict.get, entries, repeat("step")))  # compared, not hashed: any count
         if not (all(map(is_not, grads, repeat(None)))
                 and all(map(is_, map(_data_of, params), self.datas))
                 and all(map(is_, map(state.get, params), entries))
-                and len(set(map(dict.get, entries, repeat("step")))) == 1
+                and steps.count(steps[0]) == len(steps)
                 and list(map(_shape_of, grads)) == self._shapes
                 and list(map(_dtype_of, grads)) == self._dtypes):
             return None
