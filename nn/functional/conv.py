@@ -9,19 +9,27 @@ import numpy as np
 
 from autograd import Tensor
 from autograd.ops import Op, apply
-from autograd.ops.helpers import memory_order
+from autograd.ops.helpers import column_sums, memory_order
 from autograd.ops.windows import col2im, output_size, pair, window_arguments, windows
 
 
 def im2col(x, kernel, stride, padding, channels_last):
     """The (N OH OW, C kh kw) matrix of x's windows, rows in (n, i, j) order; columns in
-    (p, q, c) order for a ``channels_last`` image (its memory order: the copy reads runs of
-    contiguous memory), else (c, p, q). An array for an array, a Tensor for a Tensor."""
+    (p, q, c) order for a ``channels_last`` image, else (c, p, q). An array for an array, a
+    Tensor for a Tensor.
+
+    The copy follows the image's memory, so that it reads long runs: a channels-last image
+    gives a C-ordered matrix (each row copies runs of C), any other the transpose of a
+    C-ordered (C kh kw, N OH OW) matrix (each row copies runs of OW). Copied in the
+    matrix's own order, an image in (N, C, H, W) memory would be read kw values at a time,
+    about 6 times slower on a (64, 3, 32, 32) image; the matrix products take either order
+    alike.
+    """
     cols = windows(x, kernel, stride, padding)  # (N, C, OH, OW, kh, kw), a view
     n, c, oh, ow, kh, kw = cols.shape
     if channels_last:
         return cols.transpose(0, 2, 3, 4, 5, 1).reshape(n * oh * ow, kh * kw * c)
-    return cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+    return cols.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow).T
 
 
 def weight_matrix(w, channels_last):
@@ -80,7 +88,9 @@ class Conv2d(Op):
             gx = self.input_gradient(g, x, w)
         if b is None:
             return gx, gw
-        return gx, gw, (g.sum(axis=0) if self.needs_input_grad[2] else None)
+        if not self.needs_input_grad[2]:
+            return gx, gw, None
+        return gx, gw, (column_sums(g) if type(g) is np.ndarray else g.sum(axis=0))
 
     def input_gradient(self, g, x, w):
         """col2im(g W) of the (N OH OW, O) matrix g.

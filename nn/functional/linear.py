@@ -3,6 +3,7 @@ import numpy as np
 
 from autograd import Tensor
 from autograd.ops import Op, apply
+from autograd.ops.helpers import column_sums
 
 
 class Linear(Op):
@@ -35,9 +36,11 @@ class Linear(Op):
             return gx, gw
         if not self.needs_input_grad[2]:
             return gx, gw, None
-        if b.ndim == 1:  # add.reduce: ndarray.sum adds a Python frame (g is a Tensor under
-            # create_graph, whose sum records)
-            return gx, gw, (np.add.reduce(g, 0) if type(g) is np.ndarray else g.sum(axis=0))
+        if b.ndim == 1:  # on arrays without ndarray.sum's Python frame; under create_graph g
+            # is a Tensor, whose sum records
+            if type(g) is not np.ndarray:
+                return gx, gw, g.sum(axis=0)
+            return gx, gw, (np.add.reduce(g, 0) if len(g) < 256 else column_sums(g))
         return gx, gw, upstream  # summed to b's shape by the engine
 
 

@@ -3,9 +3,11 @@ import weakref
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import Tensor, concatenate, grad, gradcheck
-from autograd.ops.helpers import unbroadcast
+from autograd.ops.helpers import column_sums, unbroadcast
 
 rng = np.random.default_rng(3)
 
@@ -226,6 +228,44 @@ def test_unbroadcast_fast_path_when_shapes_match_returns_the_gradient_itself():
     np.testing.assert_allclose(unbroadcast(g, (1, 3)), g.sum(axis=0, keepdims=True))
     np.testing.assert_allclose(unbroadcast(g, (3,)), g.sum(axis=0))
     np.testing.assert_allclose(unbroadcast(g, ()), g.sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.integers(0, 1100), columns=st.integers(0, 80),
+       dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans())
+def test_column_sums_are_the_sums_over_axis_0_in_the_same_dtype(rows, columns, dtype,
+                                                                  transposed):
+    a = rng.normal(size=(columns, rows) if transposed else (rows, columns)).astype(dtype)
+    a = a.T if transposed else a  # F order takes numpy's own sum
+    total = column_sums(a)
+    assert total.dtype == dtype and total.shape == (columns,)
+    exact = a.astype(np.float64).sum(axis=0)
+    # a blocked sum: within a few roundings of each partial sum's size
+    bound = 4 * np.finfo(dtype).eps * np.sqrt(max(rows, 1)) * np.abs(a).astype(np.float64).sum(
+        axis=0)
+    assert np.all(np.abs(total - exact) <= bound + np.finfo(dtype).tiny)
+
+
+def test_column_sums_take_every_row_when_blocks_leave_a_remainder():
+    # 1,000 rows: 31 blocks of 32 rows, and 8 rows after them; integers add exactly
+    a = np.arange(1000 * 3, dtype=np.float64).reshape(1000, 3)
+    np.testing.assert_array_equal(column_sums(a), a.sum(axis=0))
+    np.testing.assert_array_equal(column_sums(a[:997]), a[:997].sum(axis=0))
+
+
+def test_unbroadcast_over_leading_axes_sums_a_batch_of_any_rank():
+    g = np.arange(16 * 20 * 5, dtype=np.float64).reshape(16, 20, 5)  # 320 rows of 5
+    np.testing.assert_array_equal(unbroadcast(g, (5,)), g.sum(axis=(0, 1)))
+    np.testing.assert_array_equal(unbroadcast(g, (1, 5)), g.sum(axis=(0, 1)).reshape(1, 5))
+    np.testing.assert_array_equal(unbroadcast(g, (1, 1, 5)), g.sum(axis=(0, 1), keepdims=True))
+    np.testing.assert_array_equal(unbroadcast(g, (20, 5)), g.sum(axis=0))
+    np.testing.assert_array_equal(unbroadcast(g, (20, 1)), g.sum(axis=(0, 2)).reshape(20, 1))
+    for empty in (np.zeros((0, 3)), np.zeros((4, 0)), np.zeros((2, 0, 3))):  # no -1 to infer
+        leading = tuple(range(empty.ndim - 1))
+        np.testing.assert_array_equal(unbroadcast(empty, empty.shape[-1:]), empty.sum(leading))
+    x, b = leaf(rng.normal(size=(300, 4))), leaf(rng.normal(size=4))
+    (x + b).sum().backward()
+    np.testing.assert_array_equal(b.grad, np.full(4, 300.0))
 
 
 def test_same_shape_and_broadcast_operands_get_the_same_gradients():
