@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd import Tensor
 from autograd.ops import Op, apply
-from autograd.ops.helpers import column_sums, memory_order
+from autograd.ops.helpers import column_sums, memory_order, value
 from autograd.ops.windows import col2im, output_size, pair, window_arguments, windows
 
 
@@ -117,6 +117,61 @@ class Conv2d(Op):
         return padded[:, ph:ph + height, pw:pw + width].transpose(0, 3, 1, 2)
 
 
+class TiledMax(Op):
+    """The maximum of each kh x kw tile of x (N, C, H, W): a max pool whose stride is its kernel,
+    without padding. The maximum of the kh kw strided slices (one per place in a tile), so no
+    copy of the windows is made, as ``windows`` and ``max`` would;
+    dx = g at each tile's maxima, split evenly between ties (as the engine's ``max``). Rows and
+    columns past the last whole tile get no gradient."""
+    __slots__ = ("kernel",)
+    name = "tiled_max"
+    saves_output = True
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+
+    def slices(self, x):
+        """The (N, C, OH, OW) views of x, one per place (p, q) in a tile, in row order."""
+        (kh, kw), (height, width) = self.kernel, x.shape[2:]
+        bottom, right = height - height % kh, width - width % kw
+        return [x[:, :, p:bottom:kh, q:right:kw] for p in range(kh) for q in range(kw)]
+
+    def forward(self, x):
+        first, *rest = self.slices(x)
+        if not rest:
+            out = first.copy(order="K")
+        else:
+            out = np.maximum(first, rest[0])  # laid out as x is; NaN wins, as in np.max
+            for part in rest[1:]:
+                np.maximum(out, part, out=out)
+        self.saved = out
+        return out
+
+    def backward(self, g, x):
+        x = value(x)
+        slices, out = self.slices(x), self.saved
+        ties = [part == out for part in slices]
+        if out.dtype.kind == "f" and np.isnan(out).any():  # a NaN is the maximum
+            ties = [tie | np.isnan(part) for tie, part in zip(ties, slices)]
+        count = ties[0].astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        for tie in ties[1:]:
+            count += tie
+        (kh, kw), (height, width) = self.kernel, x.shape[2:]
+        if type(g) is np.ndarray:
+            # into count, laid out as x is: g may not be (a Flatten's gradient is C-ordered),
+            # and mixed layouts would make each of the kh kw products below 8 times slower
+            share = np.divide(g, count, out=count) if g.dtype == count.dtype else g / count
+            whole = height % kh == 0 and width % kw == 0
+            gx = (np.empty_like if whole else np.zeros_like)(x, dtype=share.dtype)
+            for part, tie in zip(self.slices(gx), ties):
+                np.multiply(share, tie, out=part)
+            return gx
+        # a Tensor (create_graph): each tile's gradient as a window of col2im, which records
+        weights = np.stack([tie / count for tie in ties], axis=-1).reshape(out.shape + (kh, kw))
+        return col2im(g.reshape(g.shape + (1, 1)) * weights, (height, width), self.kernel,
+                      self.kernel, (0, 0))
+
+
 def _image(x, what):
     """x as a Tensor of shape (N, C, H, W), and whether it came without the batch axis."""
     x = x if isinstance(x, Tensor) else Tensor(x)
@@ -183,11 +238,19 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     """
     x, unbatched = _image(x, "max_pool2d")
     kernel, stride, padding = _pool_arguments(x, kernel_size, stride, padding, "max_pool2d")
+    if stride == kernel and padding == (0, 0):
+        out = apply(TiledMax(kernel), x)
+        return out.reshape(out.shape[1:]) if unbatched else out
+    out = _window_max(x, kernel, stride, padding)
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _window_max(x, kernel, stride, padding):
+    """The max of each window of the Tensor x (N, C, H, W), any windows: ``windows`` and ``max``."""
     # the lowest finite value, not -inf: the same maxima (no window is all padding), and
     # detect_anomaly sees no inf
     lowest = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    out = _stacked_windows(x, kernel, stride, padding, lowest).max(axis=0)
-    return out.reshape(out.shape[1:]) if unbatched else out
+    return _stacked_windows(x, kernel, stride, padding, lowest).max(axis=0)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):

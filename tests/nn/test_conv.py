@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 import nn
 from autograd import Tensor, detect_anomaly, grad, gradcheck, gradgradcheck
 from nn import functional as F
+from nn.functional import conv as conv_module
 
 
 def leaf(array):
@@ -90,6 +91,59 @@ def test_max_pool2d_overlapping_windows_add_up_at_a_shared_maximum():
     expected = np.zeros((3, 3))
     expected[1, 1] = 4.0  # the centre is the maximum of all four windows
     np.testing.assert_array_equal(g.data[0, 0], expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(1, 7),
+                       st.integers(1, 7)),
+       kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)), seed=st.integers(0, 2**16),
+       dtype=st.sampled_from([np.float32, np.float64]), last=st.booleans(),
+       nan=st.booleans())
+def test_tiling_max_pool_matches_windows_and_max_with_ties_and_nan(shape, kernel, seed, dtype,
+                                                                  last, nan):
+    kernel = (min(kernel[0], shape[2]), min(kernel[1], shape[3]))
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 3, size=shape).astype(dtype)  # three values: many ties
+    if nan and values.size:
+        values.flat[rng.integers(values.size)] = np.nan
+    x = Tensor(channels_last(values) if last else values, requires_grad=True)
+    tiled = F.max_pool2d(x, kernel)
+    assert type(tiled.grad_fn).__name__ == "TiledMax"
+    general = conv_module._window_max(x, kernel, kernel, (0, 0))
+    assert tiled.dtype == dtype and tiled.shape == general.shape
+    np.testing.assert_array_equal(tiled.data, general.data)  # NaN where NaN
+    upstream = rng.normal(size=tiled.shape).astype(dtype)
+    (g_tiled,) = grad(tiled, x, upstream)
+    (g_general,) = grad(general, x, upstream)
+    (g_graph,) = grad(F.max_pool2d(x, kernel), x, upstream, create_graph=True)  # Tensor rule
+    assert g_tiled.dtype == g_graph.dtype == dtype
+    for g in (g_tiled, g_graph):
+        np.testing.assert_allclose(g.data, g_general.data, rtol=1e-6 if dtype == np.float32
+                                   else 1e-14, atol=0)
+
+
+def test_tiling_max_pool_gives_no_gradient_past_the_last_whole_tile_and_keeps_the_layout():
+    x = leaf(channels_last(np.arange(2 * 3 * 5 * 7, dtype=np.float64).reshape(2, 3, 5, 7)))
+    out = F.max_pool2d(x, 2)  # 2 x 3 tiles: row 4 and column 6 belong to none
+    np.testing.assert_array_equal(out.data, x.data[:, :, 1:4:2, 1:6:2])
+    assert out.data.strides[1] < out.data.strides[3]  # channels last, as its input
+    (g,) = grad(out.sum(), x)
+    expected = np.zeros((2, 3, 5, 7))
+    expected[:, :, 1:4:2, 1:6:2] = 1.0
+    np.testing.assert_array_equal(g.data, expected)
+    (g1,) = grad(F.max_pool2d(x, 1).sum(), x)  # a 1 x 1 tile is the identity, copied
+    np.testing.assert_array_equal(g1.data, np.ones((2, 3, 5, 7)))
+    assert not np.shares_memory(F.max_pool2d(x, 1).data, x.data)
+
+
+def test_tiling_max_pool_backward_fails_after_its_output_is_updated_in_place():
+    x = leaf(np.arange(16.0).reshape(1, 1, 4, 4))
+    out = F.max_pool2d(x, 2)
+    loss = (out * 1.0).sum()
+    out.data[...] = 0  # not through the engine: nothing to see
+    out[0, 0, 0, 0] = 5.0  # through the engine: the saved output is overwritten
+    with pytest.raises(RuntimeError, match="tiled_max"):
+        loss.backward()
 
 
 def test_avg_pool2d_by_hand_with_padding_counted():
@@ -261,7 +315,7 @@ def distinct_image(shape, seed):
 
 @pytest.mark.parametrize("pool", [F.max_pool2d, F.avg_pool2d])
 @pytest.mark.parametrize("kernel, stride, padding", [
-    (1, None, 0), (2, None, 1), (3, 1, 1), ((2, 3), (1, 2), (1, 0)), (4, 2, 2),
+    (1, None, 0), (2, None, 0), ((3, 2), None, 0), (2, None, 1), (3, 1, 1), ((2, 3), (1, 2), (1, 0)), (4, 2, 2),
     ((5, 3), 2, (2, 1)), (5, 1, 0)])
 def test_pool_gradcheck_first_and_second_order(pool, kernel, stride, padding):
     x = distinct_image((1, 2, 6, 7), seed=3)

@@ -231,7 +231,7 @@ def test_no_layer_modifies_its_inputs():
 
 def test_conv_and_pool_gradients_come_from_the_engine_rules(monkeypatch):
     calls = []
-    for name in ("conv2d", "windows", "max"):
+    for name in ("conv2d", "windows", "max", "tiled_max"):
         original = REGISTRY[name].backward
 
         def counted(self, *args, _name=name, _original=original):
@@ -244,7 +244,10 @@ def test_conv_and_pool_gradients_come_from_the_engine_rules(monkeypatch):
     conv_backward_naive(np.ones((1, 1, 2, 2)), conv_forward_naive(x, w, b, {"stride": 1})[1])
     pool = {"pool_height": 2, "pool_width": 2, "stride": 2}
     max_pool_backward_naive(np.ones((1, 1, 2, 2)), max_pool_forward_naive(x, pool)[1])
-    assert calls == ["conv2d", "max", "windows"]
+    overlapping = {"pool_height": 2, "pool_width": 2, "stride": 1}
+    max_pool_backward_naive(np.ones((1, 1, 3, 3)), max_pool_forward_naive(x, overlapping)[1])
+    # a pool that tiles the image is one op; overlapping windows are windows and a max
+    assert calls == ["conv2d", "tiled_max", "max", "windows"]
 
 
 @pytest.mark.parametrize("call", [
