@@ -97,7 +97,10 @@ class Conv2d(Op):
 
         On arrays, for a channels-last (or one-channel) x, one (N OH OW, C) product per kernel
         offset, each added at its place while it is in cache: numpy adds long runs of memory
-        this way, where col2im adds runs of C (several times slower).
+        this way, where col2im adds runs of C (several times slower). Each product is added
+        into the (N, H, W, C) gradient where its windows meet the image, without a padded
+        buffer; for a stride-1 convolution whose output is the image's size, the product of
+        the centre offset covers the whole image and is written there first, with no zeros.
         """
         n, channels, height, width = x.shape
         kernel, (sh, sw), (ph, pw) = w.shape[2:], self.stride, self.padding
@@ -107,14 +110,33 @@ class Conv2d(Op):
             return col2im(cols.transpose(0, 3, 1, 2, 4, 5), (height, width), kernel,
                           self.stride, self.padding)
         dtype = np.result_type(g, w)
-        padded = np.zeros((n, height + 2 * ph, width + 2 * pw, channels), dtype)
+        weights = np.ascontiguousarray(w.transpose(2, 3, 0, 1), dtype)  # (kh, kw, O, C)
+        centred = (sh, sw) == (1, 1) and (oh, ow) == (height, width)
+        if centred:  # offset (ph, pw) takes output (i, j) to input (i, j): all of the image
+            gx = np.matmul(g, weights[ph, pw]).reshape(n, height, width, channels)
+        else:
+            gx = np.zeros((n, height, width, channels), dtype)
         part = np.empty((len(g), channels), dtype)
-        for p, row in enumerate(np.ascontiguousarray(w.transpose(2, 3, 0, 1), dtype)):
-            for q, weights in enumerate(row):  # (O, C)
-                np.matmul(g, weights, out=part)
-                shifted = padded[:, p:p + sh * oh:sh, q:q + sw * ow:sw]
-                shifted += part.reshape(n, oh, ow, channels)
-        return padded[:, ph:ph + height, pw:pw + width].transpose(0, 3, 1, 2)
+        windows_of = part.reshape(n, oh, ow, channels)
+        for p, q in np.ndindex(*kernel):
+            if centred and (p, q) == (ph, pw):
+                continue
+            rows, ys = _meeting(p, sh, ph, oh, height)
+            columns, xs = _meeting(q, sw, pw, ow, width)
+            if rows.start < rows.stop and columns.start < columns.stop:
+                np.matmul(g, weights[p, q], out=part)
+                gx[:, ys, xs] += windows_of[:, rows, columns]
+        return gx.transpose(0, 3, 1, 2)
+
+
+def _meeting(offset, stride, padding, out_size, size):
+    """The outputs ``i`` whose window's element ``offset`` falls on the image along one axis,
+    where ``i stride + offset - padding`` is in [0, size), and the image positions they reach:
+    two slices."""
+    first = max(0, -((offset - padding) // stride))
+    stop = min(out_size, -((offset - padding - size) // stride))
+    start = first * stride + offset - padding
+    return slice(first, stop), slice(start, start + (stop - first - 1) * stride + 1, stride)
 
 
 class TiledMax(Op):

@@ -275,6 +275,19 @@ def test_channels_last_input_gradient_matches_col2im_over_kernels_strides_and_pa
                      [leaf(channels_last(x)), leaf(w)])
 
 
+def test_channels_last_input_gradient_where_kernel_offsets_meet_only_padding():
+    # one row, kernel 3, padding 2, stride 2: the windows' middle row never meets the image
+    rng = np.random.default_rng(5)
+    x, w = rng.normal(size=(2, 3, 1, 2)), rng.normal(size=(4, 3, 3, 3))
+    upstream = rng.normal(size=(2, 4, 2, 2))
+    grads = []
+    for layout in (np.ascontiguousarray, channels_last):  # col2im, then products per offset
+        image = leaf(layout(x))
+        grads.append(grad(F.conv2d(image, w, None, 2, 2), image, upstream)[0].data)
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x: F.conv2d(x, w, None, 2, 2), [leaf(channels_last(x))])
+
+
 def test_channels_last_second_order_with_strides():
     rng = np.random.default_rng(4)
     leaves = [leaf(channels_last(rng.normal(size=(2, 3, 5, 6)))),
