@@ -118,14 +118,29 @@ class Conv2d(Op):
             gx = np.zeros((n, height, width, channels), dtype)
         part = np.empty((len(g), channels), dtype)
         windows_of = part.reshape(n, oh, ow, channels)
+        flat_gx, flat_part = gx.reshape(-1), part.reshape(-1)
         for p, q in np.ndindex(*kernel):
             if centred and (p, q) == (ph, pw):
                 continue
             rows, ys = _meeting(p, sh, ph, oh, height)
             columns, xs = _meeting(q, sw, pw, ow, width)
-            if rows.start < rows.stop and columns.start < columns.stop:
-                np.matmul(g, weights[p, q], out=part)
+            if rows.start >= rows.stop or columns.start >= columns.stop:
+                continue
+            np.matmul(g, weights[p, q], out=part)
+            if not centred:
                 gx[:, ys, xs] += windows_of[:, rows, columns]
+                continue
+            # The outputs and the image are one grid: the offset is one shift of the flat
+            # arrays, and one add of contiguous memory, 4 times faster than numpy's add of the
+            # 4-d slices (its strided loops buffer). The windows whose element falls off the
+            # image would wrap to the next row or image: zeroed first.
+            windows_of[:, :rows.start] = windows_of[:, rows.stop:] = 0
+            windows_of[:, :, :columns.start] = windows_of[:, :, columns.stop:] = 0
+            shift = ((p - ph) * width + q - pw) * channels
+            if shift >= 0:
+                flat_gx[shift:] += flat_part[:len(flat_part) - shift]
+            else:
+                flat_gx[:shift] += flat_part[-shift:]
         return gx.transpose(0, 3, 1, 2)
 
 

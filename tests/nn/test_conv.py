@@ -275,6 +275,21 @@ def test_channels_last_input_gradient_matches_col2im_over_kernels_strides_and_pa
                      [leaf(channels_last(x)), leaf(w)])
 
 
+@pytest.mark.parametrize("kernel", [(3, 3), (5, 3), (1, 5), (5, 5)])
+def test_same_size_input_gradient_matches_col2im_across_images_rows_and_columns(kernel):
+    # stride 1 and an output of the image's size: the offsets are shifts of one flat grid,
+    # and a window's element past an edge must not wrap into the next row or image
+    padding = (kernel[0] // 2, kernel[1] // 2)
+    rng = np.random.default_rng(kernel[0] * 10 + kernel[1])
+    x, w = rng.normal(size=(3, 2, 4, 6)), rng.normal(size=(5, 2) + kernel)
+    upstream = rng.normal(size=(3, 5, 4, 6))
+    grads = []
+    for layout in (np.ascontiguousarray, channels_last):
+        image = leaf(layout(x))
+        grads.append(grad(F.conv2d(image, w, None, 1, padding), image, upstream)[0].data)
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
+
+
 def test_channels_last_input_gradient_where_kernel_offsets_meet_only_padding():
     # one row, kernel 3, padding 2, stride 2: the windows' middle row never meets the image
     rng = np.random.default_rng(5)
