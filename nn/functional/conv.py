@@ -2,7 +2,7 @@
 
 Each is the ``windows`` view (im2col without a Python loop) and one op over it: a matrix
 product for ``conv2d`` (fused into one node), a max or a mean over each window for the pools.
-Their rules are written in ops that arrays and Tensors share, so every one is differentiable
+A max pool whose windows tile the image is one op over strided slices instead. Their rules are written in ops that arrays and Tensors share, so every one is differentiable
 to any order.
 """
 import numpy as np
@@ -162,6 +162,7 @@ class TiledMax(Op):
     columns past the last whole tile get no gradient."""
     __slots__ = ("kernel",)
     name = "tiled_max"
+    label = "max_pool2d"  # what the user called, in messages and graphs
     saves_output = True
 
     def __init__(self, kernel):
@@ -271,7 +272,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     """The maximum of each kh x kw window of x (N, C, H, W) or (C, H, W).
 
     ``stride`` defaults to ``kernel_size``; the padding never wins a maximum. The gradient goes
-    to each window's maximum, split evenly between tied elements (the engine's ``max``).
+    to each window's maximum, split evenly between tied elements (the engine's ``max``). A
+    pool whose windows tile the image (stride = kernel, no padding) is one op over strided
+    slices (``TiledMax``); any other is ``windows`` and ``max``.
     """
     x, unbatched = _image(x, "max_pool2d")
     kernel, stride, padding = _pool_arguments(x, kernel_size, stride, padding, "max_pool2d")

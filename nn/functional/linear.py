@@ -40,6 +40,7 @@ class Linear(Op):
             # is a Tensor, whose sum records
             if type(g) is not np.ndarray:
                 return gx, gw, g.sum(axis=0)
+            # a small batch (W1's 64 rows) without column_sums' call, which would take this path
             return gx, gw, (np.add.reduce(g, 0) if len(g) < 256 else column_sums(g))
         return gx, gw, upstream  # summed to b's shape by the engine
 
