@@ -2,8 +2,8 @@
 
 Each is the ``windows`` view (im2col without a Python loop) and one op over it: a matrix
 product for ``conv2d`` (fused into one node), a max or a mean over each window for the pools.
-A max pool whose windows tile the image is one op over strided slices instead. Their rules are written in ops that arrays and Tensors share, so every one is differentiable
-to any order.
+A max pool whose windows tile the image is one op over strided slices instead. Their rules are
+written in ops that arrays and Tensors share, so every one is differentiable to any order.
 """
 import numpy as np
 
