@@ -32,6 +32,10 @@ def unbroadcast(g, shape):
     return g.reshape(shape)
 
 
+# the rows from which column_sums sums in blocks (below, numpy's own sum is as fast)
+BLOCKED_SUM_ROWS = 256
+
+
 def column_sums(a):
     """``a.sum(axis=0)`` of the 2-D array ``a``, fast when it has many short rows.
 
@@ -42,7 +46,7 @@ def column_sums(a):
     (a blocked sum).
     """
     m, c = a.shape
-    if m < 256 or c * a.itemsize > 512 or not a.flags.c_contiguous:
+    if m < BLOCKED_SUM_ROWS or c * a.itemsize > 512 or not a.flags.c_contiguous:
         return np.add.reduce(a, 0)
     blocks = math.isqrt(m)
     rows = m - m % blocks

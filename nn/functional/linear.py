@@ -3,7 +3,7 @@ import numpy as np
 
 from autograd import Tensor
 from autograd.ops import Op, apply
-from autograd.ops.helpers import column_sums
+from autograd.ops.helpers import BLOCKED_SUM_ROWS, column_sums
 
 
 class Linear(Op):
@@ -41,7 +41,8 @@ class Linear(Op):
             if type(g) is not np.ndarray:
                 return gx, gw, g.sum(axis=0)
             # a small batch (W1's 64 rows) without column_sums' call, which would take this path
-            return gx, gw, (np.add.reduce(g, 0) if len(g) < 256 else column_sums(g))
+            small = len(g) < BLOCKED_SUM_ROWS
+            return gx, gw, (np.add.reduce(g, 0) if small else column_sums(g))
         return gx, gw, upstream  # summed to b's shape by the engine
 
 
