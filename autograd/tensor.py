@@ -12,6 +12,7 @@ from .tensor_methods import TensorMethods
 from .versions import record_update
 
 _NUMBER_KINDS = "fiub"  # float, int, unsigned, bool
+_matmul = np.matmul
 
 
 class Tensor(TensorMethods):
@@ -112,7 +113,15 @@ class Tensor(TensorMethods):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         op_class = _OP_OF_UFUNC.get(ufunc)
         if op_class is not None and method == "__call__" and not kwargs:
-            return _apply(op_class(), *inputs)  # the common case, without a detour
+            # the common case, without a detour, and the inputs passed one by one: a call with
+            # * runs the callee in an interpreter loop of its own (600 instructions a call)
+            if len(inputs) == 1:
+                return _apply(op_class(), inputs[0])
+            x, y = inputs  # NumPy's differentiable ufuncs take one input or two
+            return _apply(op_class(), x, y)
+        if ufunc is _matmul and method == "__call__" and not kwargs:
+            x, y = inputs
+            return _ops.matmul(x, y)  # its shape check, not a bare op's
         return _dispatch.ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):

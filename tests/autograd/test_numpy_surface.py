@@ -79,6 +79,26 @@ def test_a_ufunc_on_tensors_records_its_autograd_functions_op_and_gradient(uf):
         assert 0.5 in grads_np[0] / np.arange(1.0, 7).reshape(2, 3)  # a tie was split
 
 
+@pytest.mark.parametrize("sides", ["tensor-tensor", "tensor-ndarray", "ndarray-tensor"])
+def test_np_matmul_on_tensors_records_matmul_with_its_gradients_and_messages(sides):
+    a_data, b_data = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
+    a = Tensor(a_data, requires_grad=True) if sides != "ndarray-tensor" else a_data
+    b = Tensor(b_data, requires_grad=True) if sides != "tensor-ndarray" else b_data
+    out = np.matmul(a, b)
+    assert isinstance(out, Tensor) and out.grad_fn.name == "matmul"
+    np.testing.assert_allclose(out.data, a_data @ b_data)
+    g = np.arange(8.0).reshape(2, 4)
+    (out * g).sum().backward()
+    if isinstance(a, Tensor):
+        np.testing.assert_allclose(a.grad, g @ b_data.T)
+    if isinstance(b, Tensor):
+        np.testing.assert_allclose(b.grad, a_data.T @ g)
+    with pytest.raises(ValueError, match=r"matmul shapes do not match: \(3, 4\) @ \(2, 3\)"):
+        np.matmul(b, a)
+    with pytest.raises(TypeError, match="keyword"):
+        np.matmul(a, b, axes=[(-2, -1), (-2, -1), (-2, -1)])
+
+
 @pytest.mark.parametrize("name", REDUCTIONS)
 @pytest.mark.parametrize("axis", [None, 0, -1, (0, 1)])
 @pytest.mark.parametrize("keepdims", [False, True])
