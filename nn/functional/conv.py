@@ -39,8 +39,8 @@ def weight_matrix(w, channels_last):
 
 class Conv2d(Op):
     """x (N, C, H, W) correlated with w (O, C, kh, kw), plus b (O,): im2col and one matrix
-    product, fused so that the input gradient of a channels-last image (conv2d's own output)
-    never forms the (N OH OW, C kh kw) matrix of the windows' gradients;
+    product, fused so that the input gradient never forms the (N OH OW, C kh kw) matrix of the
+    windows' gradients (but with create_graph);
     dx = col2im(g W), dw = gᵀ cols, db = Σ g (g as an (N OH OW, O) matrix)."""
     __slots__ = ("stride", "padding", "channels_last")
     name = "conv2d"
@@ -95,17 +95,18 @@ class Conv2d(Op):
     def input_gradient(self, g, x, w):
         """col2im(g W) of the (N OH OW, O) matrix g.
 
-        On arrays, for a channels-last (or one-channel) x, one (N OH OW, C) product per kernel
-        offset, each added at its place while it is in cache: numpy adds long runs of memory
-        this way, where col2im adds runs of C (several times slower). Each product is added
-        into the (N, H, W, C) gradient where its windows meet the image, without a padded
-        buffer; for a stride-1 convolution whose output is the image's size, the product of
-        the centre offset covers the whole image and is written there first, with no zeros.
+        On arrays, one (N OH OW, C) product per kernel offset, each added at its place while
+        it is in cache: numpy adds long runs of memory this way, where col2im adds runs of C
+        (several times slower). Each product is added into the (N, H, W, C) gradient where its
+        windows meet the image, without a padded buffer; for a stride-1 convolution whose
+        output is the image's size, the product of the centre offset covers the whole image
+        and is written there first, with no zeros. The gradient is channels last in memory,
+        whatever x's layout (as col2im's is).
         """
         n, channels, height, width = x.shape
         kernel, (sh, sw), (ph, pw) = w.shape[2:], self.stride, self.padding
         oh, ow = self.out_size(x, w)
-        if type(g) is not np.ndarray or not (self.channels_last or channels == 1):
+        if type(g) is not np.ndarray:  # Tensors (create_graph): col2im records its ops
             cols = (g @ w.reshape(w.shape[0], -1)).reshape(n, oh, ow, channels, *kernel)
             return col2im(cols.transpose(0, 3, 1, 2, 4, 5), (height, width), kernel,
                           self.stride, self.padding)

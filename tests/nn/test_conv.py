@@ -253,18 +253,33 @@ def test_conv2d_gradgradcheck(data):
     assert gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, padding), inputs)
 
 
+def input_gradients(x, w, stride, padding, upstream):
+    """conv2d's input gradient of x (N, C, H, W) three ways: the rule's products per offset,
+    for a C-ordered and for a channels-last x, and col2im (the rule on Tensors, as under
+    create_graph), which they must equal."""
+    results = []
+    for layout, create_graph in ((np.ascontiguousarray, False), (channels_last, False),
+                                 (np.ascontiguousarray, True)):
+        image = leaf(layout(x))
+        out = F.conv2d(image, w, None, stride, padding)
+        results.append(grad(out, image, upstream, create_graph=create_graph)[0].data)
+    return results
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("stride", [1, 2, (2, 1)])
 @pytest.mark.parametrize("padding", [0, 1, (2, 1)])
-def test_channels_last_input_gradient_matches_col2im_over_kernels_strides_and_paddings(
-        kernel, stride, padding):
-    # a channels-last input takes the rule's product-per-offset path, a C-ordered one col2im
+def test_input_gradient_matches_col2im_over_kernels_strides_and_paddings(kernel, stride,
+                                                                          padding):
     ph, pw = (padding, padding) if isinstance(padding, int) else padding
     shape = (2, 3, image_side(kernel[0], ph) + 1, image_side(kernel[1], pw))
     rng = np.random.default_rng(sum(kernel))
     x, w, b = rng.normal(size=shape), rng.normal(size=(4, 3) + kernel), rng.normal(size=4)
     upstream = rng.normal(size=F.conv2d(Tensor(x), Tensor(w), None, stride, padding).shape)
-    grads = []
+    *products, reference = input_gradients(x, w, stride, padding, upstream)
+    for gx in products:
+        np.testing.assert_allclose(gx, reference, rtol=1e-12, atol=1e-12)
+    grads = []  # and the other gradients do not depend on x's layout either
     for layout in (np.ascontiguousarray, channels_last):
         leaves = [leaf(layout(x)), leaf(w), leaf(b)]
         grads.append(grad(F.conv2d(*leaves, stride, padding), leaves, upstream))
@@ -282,24 +297,20 @@ def test_same_size_input_gradient_matches_col2im_across_images_rows_and_columns(
     rng = np.random.default_rng(kernel[0] * 10 + kernel[1])
     x, w = rng.normal(size=(3, 2, 4, 6)), rng.normal(size=(5, 2) + kernel)
     upstream = rng.normal(size=(3, 5, 4, 6))
-    grads = []
-    for layout in (np.ascontiguousarray, channels_last):
-        image = leaf(layout(x))
-        grads.append(grad(F.conv2d(image, w, None, 1, padding), image, upstream)[0].data)
-    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
+    *products, reference = input_gradients(x, w, 1, padding, upstream)
+    for gx in products:
+        np.testing.assert_allclose(gx, reference, rtol=1e-12, atol=1e-12)
 
 
-def test_channels_last_input_gradient_where_kernel_offsets_meet_only_padding():
+def test_input_gradient_where_kernel_offsets_meet_only_padding():
     # one row, kernel 3, padding 2, stride 2: the windows' middle row never meets the image
     rng = np.random.default_rng(5)
     x, w = rng.normal(size=(2, 3, 1, 2)), rng.normal(size=(4, 3, 3, 3))
     upstream = rng.normal(size=(2, 4, 2, 2))
-    grads = []
-    for layout in (np.ascontiguousarray, channels_last):  # col2im, then products per offset
-        image = leaf(layout(x))
-        grads.append(grad(F.conv2d(image, w, None, 2, 2), image, upstream)[0].data)
-    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
-    assert gradcheck(lambda x: F.conv2d(x, w, None, 2, 2), [leaf(channels_last(x))])
+    *products, reference = input_gradients(x, w, 2, 2, upstream)
+    for gx in products:
+        np.testing.assert_allclose(gx, reference, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x: F.conv2d(x, w, None, 2, 2), [leaf(x)])
 
 
 def test_channels_last_second_order_with_strides():
