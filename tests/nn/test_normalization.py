@@ -1,6 +1,8 @@
 """batch_norm, layer_norm, BatchNorm1d/2d and LayerNorm: by hand, running stats, gradchecks."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd import Tensor, grad, gradcheck, gradgradcheck
@@ -90,6 +92,99 @@ def test_the_batch_norm_gradient_of_a_plain_sum_is_zero():
     x = leaf(np.random.default_rng(0).normal(size=(6, 2)))
     (g,) = grad(F.batch_norm(x, None, None, training=True).sum(), x)
     np.testing.assert_allclose(g.data, 0, atol=1e-14)
+
+
+def channels_last(array):
+    """The same (N, C, H, W) values laid out as (N, H, W, C) in memory, as conv2d's outputs."""
+    return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+def composite_batch_norm(x, w, b, eps=EPS):
+    """The batch statistics' normalisation in the engine's elementwise ops and reductions: the
+    reference that the fused op must equal, values and gradients."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    centred = x - x.mean(axis=axes, keepdims=True)
+    out = centred / ((centred * centred).mean(axis=axes, keepdims=True) + eps).sqrt()
+    if w is not None:
+        out = out * w.reshape(shape)
+    if b is not None:
+        out = out + b.reshape(shape)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(ndim=st.integers(2, 4), sides=st.lists(st.integers(1, 4), min_size=4, max_size=4),
+       last=st.booleans(), dtype=st.sampled_from([np.float64, np.float32]),
+       affine=st.sampled_from(["both", "weight", "bias", "none", "arrays"]),
+       create_graph=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_the_batch_norm_op_equals_the_composite(ndim, sides, last, dtype, affine, create_graph,
+                                                 seed):
+    shape = tuple(sides[:ndim])
+    if np.prod(shape) // shape[1] < 2:
+        shape = (shape[0] + 1,) + shape[1:]  # more than one value per channel
+    rng = np.random.default_rng(seed)
+    data = (rng.normal(size=shape) * 3 + rng.normal(size=(1, shape[1]) + (1,) * (ndim - 2)))
+    data = data.astype(dtype)
+    if last and ndim == 4:
+        data = channels_last(data)
+    w, b = rng.normal(size=shape[1]).astype(dtype), rng.normal(size=shape[1]).astype(dtype)
+    upstream = rng.normal(size=shape).astype(dtype)
+    results, recorded = [], []  # recorded: which gradients are on a graph (create_graph)
+    for fused in (True, False):
+        x = Tensor(data, requires_grad=True)
+        weight = None if affine in ("bias", "none") else Tensor(w, requires_grad=True)
+        bias = None if affine in ("weight", "none") else Tensor(b, requires_grad=True)
+        if affine == "arrays":
+            weight, bias = w, b  # constants: no gradient asked
+        out = (F.batch_norm(x, None, None, weight, bias, training=True) if fused
+               else composite_batch_norm(x, weight, bias))
+        if fused:
+            assert out.grad_fn.name == "batch_norm"
+        wanted = [t for t in (x, weight, bias) if isinstance(t, Tensor)]
+        grads = grad(out, wanted, upstream, create_graph=create_graph)
+        results.append([out.data] + [g.data for g in grads])
+        assert all(g.dtype == t.dtype for g, t in zip(grads, wanted))
+        recorded.append([g.grad_fn is not None for g in grads])
+    assert recorded[0] == recorded[1] and (create_graph or not any(recorded[0]))
+    tolerance = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
+    for fused, composite in zip(*results):
+        assert fused.dtype == composite.dtype
+        np.testing.assert_allclose(fused, composite, **tolerance)
+
+
+@pytest.mark.parametrize("layout", [np.ascontiguousarray, channels_last])
+def test_batch_norm_gradcheck_of_images_in_either_layout_and_without_affine(layout):
+    rng = np.random.default_rng(3)
+    x = leaf(layout(rng.normal(size=(2, 3, 4, 3))))
+    w, b = leaf(rng.normal(size=3)), leaf(rng.normal(size=3))
+    for fn, inputs in ((lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                        [x, w, b]),
+                       (lambda x: F.batch_norm(x, None, None, training=True), [x])):
+        assert gradcheck(fn, inputs)
+        assert gradgradcheck(fn, inputs)
+
+
+def test_batch_norm_output_can_be_written_without_changing_its_gradient():
+    # without weight and bias the output is x̂, which the rule saves: it must be a copy
+    rng = np.random.default_rng(1)
+    data, upstream = rng.normal(size=(5, 2, 3)), rng.normal(size=(5, 2, 3))
+    x = leaf(data)
+    (expected,) = grad(composite_batch_norm(x, None, None), x, upstream)
+    out = F.batch_norm(x, None, None, training=True)
+    out.data[...] = 7.0
+    (gx,) = grad(out, x, upstream)
+    np.testing.assert_allclose(gx.data, expected.data, rtol=1e-12, atol=1e-12)
+
+
+def test_batch_norm_backward_fails_after_its_input_is_updated_in_place():
+    # the rule on Tensors (create_graph) reads x, as PyTorch's saves it
+    x = leaf(np.arange(12.0).reshape(4, 3))
+    out = F.batch_norm(x, None, None, training=True)
+    x.data[...] += 1
+    x._version += 1
+    with pytest.raises(RuntimeError, match=r"'batch_norm' needs the values of its input 0"):
+        (out * out).sum().backward()
 
 
 # ---- modules: running statistics -----------------------------------------------------------------
@@ -241,3 +336,24 @@ def test_layer_norm_matches_torch():
     expected.backward(torch.tensor(upstream))
     for ours, theirs in zip(grad(out, leaves, upstream), tensors):
         np.testing.assert_allclose(ours.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", [np.ascontiguousarray, channels_last])
+def test_batchnorm2d_matches_torch_in_training_in_either_layout(layout):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3).double()
+    ours.weight.data[...] = theirs.weight.data.numpy()[...] = [0.5, 1.5, -1.0]
+    ours.bias.data[...] = theirs.bias.data.numpy()[...] = [0.1, -0.2, 0.3]
+    x = rng.normal(size=(4, 3, 5, 6)) * 2 + 1
+    leaf_x, torch_x = leaf(layout(x)), torch.tensor(x, requires_grad=True)
+    out, expected = ours(leaf_x), theirs(torch_x)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-13)
+    upstream = rng.normal(size=x.shape)
+    expected.backward(torch.tensor(upstream))
+    gx, gw, gb = grad(out, (leaf_x, ours.weight, ours.bias), upstream)
+    np.testing.assert_allclose(gx.data, torch_x.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gw.data, theirs.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(gb.data, theirs.bias.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-13)
