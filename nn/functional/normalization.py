@@ -31,14 +31,11 @@ class BatchNorm(Op):
         centred = x - self.mean.reshape(shape)
         self.var = _channel_sums(centred * centred) / count
         inverse_std = 1 / np.sqrt(self.var + self.eps)
-        centred *= inverse_std.reshape(shape)  # x̂, in place
-        self.saved = centred, inverse_std
-        if w is None and b is None:
-            return centred.copy()  # not the saved x̂ itself, which the caller could write into
-        out = centred if w is None else centred * w.reshape(shape)
+        self.saved = centred, inverse_std  # x̂ is their product, which the rule never forms
+        out = centred * (inverse_std if w is None else inverse_std * w).reshape(shape)
         if b is None:
             return out
-        if out is not centred and out.dtype == np.result_type(out, b):
+        if out.dtype == np.result_type(out, b):
             out += b.reshape(shape)  # in place into the fresh product
             return out
         return out + b.reshape(shape)
@@ -60,13 +57,13 @@ class BatchNorm(Op):
                 if w is not None:
                     gx = gx * w.reshape(shape)
             return (gx, dw.reshape(-1) if need_w else None, db.reshape(-1) if need_b else None)
-        normalised, inverse_std = self.saved
+        centred, inverse_std = self.saved
         db = _channel_sums(g) if need_b or need_x else None
-        dw = _channel_sums(g * normalised) if need_w or need_x else None
+        dw = _channel_sums(g * centred) * inverse_std if need_w or need_x else None  # Σ g x̂
         gx = None
         if need_x:
             scale = inverse_std if w is None else inverse_std * w
-            gx = normalised * (dw / count).reshape(shape)
+            gx = centred * (dw * inverse_std / count).reshape(shape)  # x̂ dw / m
             np.subtract(g, gx, out=gx)
             gx -= (db / count).reshape(shape)
             gx *= scale.reshape(shape)
