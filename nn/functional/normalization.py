@@ -4,7 +4,8 @@ Batch normalisation with the batch's statistics is one op, ``BatchNorm``: the co
 mean, sub, mul, sqrt and div made a dozen passes over the activation forward and more
 backward, and took 0.4-0.8 times as long as a 3x3 convolution of as many channels. Its rule
 works on arrays in a few passes; under create_graph it is written in the engine's ops, from
-x. The rest (the running statistics, layer normalisation) is composed from the engine's ops.
+x. Layer normalisation is one op (``LayerNorm``) for the same reasons; the eval mode of batch
+normalisation and the running statistics are composed from the engine's ops.
 """
 import numpy as np
 
@@ -46,9 +47,7 @@ class BatchNorm(Op):
         if type(g) is not np.ndarray:  # Tensors (create_graph): the rule in recorded ops, from x
             x = as_tensor(x)
             axes = (0,) + tuple(range(2, x.ndim))
-            centred = x - x.mean(axis=axes, keepdims=True)
-            std = ((centred * centred).mean(axis=axes, keepdims=True) + self.eps).sqrt()
-            normalised = centred / std
+            normalised, std = _standardised(x, axes, self.eps)
             db = g.sum(axis=axes, keepdims=True)
             dw = (g * normalised).sum(axis=axes, keepdims=True)
             gx = None
@@ -68,6 +67,76 @@ class BatchNorm(Op):
             gx -= (db / count).reshape(shape)
             gx *= scale.reshape(shape)
         return gx, (dw if need_w else None), (db if need_b else None)
+
+
+class LayerNorm(Op):
+    """(x - μ) / √(σ² + eps) w + b over the last ``features`` axes of x, μ and σ² (biased) per
+    row of the D values of those axes; w and b of their shape, or None.
+    x̂ = (x - μ) / σ̂, ĝ = g w;  db = Σ g, dw = Σ g x̂ (over the rows),
+    dx = (ĝ - mean ĝ - x̂ mean ĝ x̂) / σ̂ (means over a row)."""
+    __slots__ = ("eps", "features")
+    name = "layer_norm"
+
+    def __init__(self, eps, features):
+        self.eps, self.features = eps, features
+
+    def rows(self, x):
+        """x's shape as (R, D): rows of the normalised axes' D values."""
+        split = x.ndim - self.features
+        return int(np.prod(x.shape[:split])), int(np.prod(x.shape[split:]))
+
+    def forward(self, x, w, b):
+        count, size = self.rows(x)
+        rows = x.reshape(count, size)
+        centred = rows - np.add.reduce(rows, 1, keepdims=True) / size
+        variance = np.add.reduce(centred * centred, 1, keepdims=True) / size
+        inverse_std = 1 / np.sqrt(variance + self.eps)
+        centred *= inverse_std  # x̂, in place
+        self.saved = centred, inverse_std
+        if w is None and b is None:
+            out = centred.copy()  # not the saved x̂ itself, which the caller could write into
+        elif w is None:
+            out = centred + b.reshape(size)
+        else:
+            out = centred * w.reshape(size)
+            if b is not None:
+                out = out + b.reshape(size)
+        return out.reshape(x.shape)
+
+    def backward(self, g, x, w, b):
+        need_x, need_w, need_b = self.needs_input_grad
+        leading = tuple(range(x.ndim - self.features))
+        if type(g) is not np.ndarray:  # Tensors (create_graph): the rule in recorded ops, from x
+            axes = tuple(range(len(leading), x.ndim))
+            normalised, std = _standardised(as_tensor(x), axes, self.eps)
+            ghat = g if w is None else g * w
+            gx = (ghat - ghat.mean(axis=axes, keepdims=True)
+                  - normalised * (ghat * normalised).mean(axis=axes, keepdims=True)) / std
+            return (gx if need_x else None,
+                    (g * normalised).sum(axis=leading) if need_w else None,
+                    g.sum(axis=leading) if need_b else None)
+        count, size = self.rows(x)
+        normalised, inverse_std = self.saved
+        g = g.reshape(count, size)
+        shape = x.shape[len(leading):]
+        gw = column_sums(g * normalised).reshape(shape) if need_w else None
+        gb = column_sums(g).reshape(shape) if need_b else None
+        gx = None
+        if need_x:
+            ghat = g if w is None else g * w.reshape(size)
+            gx = normalised * (np.add.reduce(ghat * normalised, 1, keepdims=True) / size)
+            np.subtract(ghat, gx, out=gx)
+            gx -= np.add.reduce(ghat, 1, keepdims=True) / size
+            gx *= inverse_std
+            gx = gx.reshape(x.shape)
+        return gx, gw, gb
+
+
+def _standardised(x, axes, eps):
+    """(x - μ) / σ̂ and σ̂ over ``axes``, in the engine's ops: the rules under create_graph."""
+    centred = x - x.mean(axis=axes, keepdims=True)
+    std = ((centred * centred).mean(axis=axes, keepdims=True) + eps).sqrt()
+    return centred / std, std
 
 
 def _channel_shape(x):
@@ -169,16 +238,11 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != normalized_shape:
         raise ValueError(f"layer_norm: normalized_shape {normalized_shape} must be the last axes "
                          f"of the input, got an input of shape {x.shape}")
+    affine = []
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and np.shape(value(t)) != normalized_shape:
             raise ValueError(f"layer_norm: {name} must have shape {normalized_shape}, got "
                              f"{np.shape(value(t))}")
-    axes = tuple(range(x.ndim - k, x.ndim))
-    centred = x - x.mean(axis=axes, keepdims=True)
-    var = (centred * centred).mean(axis=axes, keepdims=True)
-    out = centred / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+        # a constant as a private array of its own dtype: numpy's promotion decides the output's
+        affine.append(t if t is None or isinstance(t, Tensor) else np.array(t))
+    return apply(LayerNorm(eps, k), x, *affine)

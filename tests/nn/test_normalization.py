@@ -187,6 +187,68 @@ def test_batch_norm_backward_fails_after_its_input_is_updated_in_place():
         (out * out).sum().backward()
 
 
+def composite_layer_norm(x, k, w, b, eps=EPS):
+    """Layer normalisation over the last k axes in the engine's ops: the fused op's reference."""
+    axes = tuple(range(x.ndim - k, x.ndim))
+    centred = x - x.mean(axis=axes, keepdims=True)
+    out = centred / ((centred * centred).mean(axis=axes, keepdims=True) + eps).sqrt()
+    if w is not None:
+        out = out * w
+    if b is not None:
+        out = out + b
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(0, 4), min_size=1, max_size=4), k=st.integers(1, 3),
+       dtype=st.sampled_from([np.float64, np.float32]),
+       affine=st.sampled_from(["both", "weight", "bias", "none", "arrays"]),
+       create_graph=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_the_layer_norm_op_equals_the_composite(shape, k, dtype, affine, create_graph, seed):
+    shape = tuple(shape)
+    k = min(k, len(shape))
+    normalized = shape[len(shape) - k:]
+    if 0 in normalized:
+        normalized = tuple(max(n, 1) for n in normalized)  # empty rows, but no empty row
+        shape = shape[:len(shape) - k] + normalized
+    rng = np.random.default_rng(seed)
+    data = (rng.normal(size=shape) * 3 + 1).astype(dtype)
+    w, b = rng.normal(size=normalized).astype(dtype), rng.normal(size=normalized).astype(dtype)
+    upstream = rng.normal(size=shape).astype(dtype)
+    results, recorded = [], []
+    for fused in (True, False):
+        x = Tensor(data, requires_grad=True)
+        weight = None if affine in ("bias", "none") else Tensor(w, requires_grad=True)
+        bias = None if affine in ("weight", "none") else Tensor(b, requires_grad=True)
+        if affine == "arrays":
+            weight, bias = w, b
+        out = (F.layer_norm(x, normalized, weight, bias) if fused
+               else composite_layer_norm(x, k, weight, bias))
+        if fused:
+            assert out.grad_fn.name == "layer_norm" and out.shape == shape
+        wanted = [t for t in (x, weight, bias) if isinstance(t, Tensor)]
+        grads = grad(out, wanted, upstream, create_graph=create_graph)
+        results.append([out.data] + [g.data for g in grads])
+        assert all(g.dtype == t.dtype and g.shape == t.shape for g, t in zip(grads, wanted))
+        recorded.append([g.grad_fn is not None for g in grads])
+    assert recorded[0] == recorded[1] and (create_graph or not any(recorded[0]))
+    tolerance = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
+    for fused, composite in zip(*results):
+        assert fused.dtype == composite.dtype
+        np.testing.assert_allclose(fused, composite, **tolerance)
+
+
+def test_layer_norm_output_can_be_written_without_changing_its_gradient():
+    rng = np.random.default_rng(2)
+    data, upstream = rng.normal(size=(3, 4, 5)), rng.normal(size=(3, 4, 5))
+    x = leaf(data)
+    (expected,) = grad(composite_layer_norm(x, 2, None, None), x, upstream)
+    out = F.layer_norm(x, (4, 5))
+    out.data[...] = 7.0
+    (gx,) = grad(out, x, upstream)
+    np.testing.assert_allclose(gx.data, expected.data, rtol=1e-12, atol=1e-12)
+
+
 # ---- modules: running statistics -----------------------------------------------------------------
 def test_batchnorm_running_stats_over_several_steps_then_eval():
     rng = np.random.default_rng(0)
