@@ -129,28 +129,37 @@ def test_the_batch_norm_op_equals_the_composite(ndim, sides, last, dtype, affine
     if last and ndim == 4:
         data = channels_last(data)
     w, b = rng.normal(size=shape[1]).astype(dtype), rng.normal(size=shape[1]).astype(dtype)
-    upstream = rng.normal(size=shape).astype(dtype)
+    assert_fused_equals_composite(
+        "batch_norm", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        composite_batch_norm, data, w, b, affine, rng.normal(size=shape).astype(dtype),
+        create_graph)
+
+
+def assert_fused_equals_composite(name, fused, composite, data, w, b, affine, upstream,
+                                  create_graph):
+    """fused(x, weight, bias), one node called ``name``, against composite(x, weight, bias): the
+    values, gradients, dtypes and shapes, and which gradients are on a graph; weight and bias
+    as ``affine`` says (Tensors, constant arrays or None)."""
     results, recorded = [], []  # recorded: which gradients are on a graph (create_graph)
-    for fused in (True, False):
+    for fn in (fused, composite):
         x = Tensor(data, requires_grad=True)
         weight = None if affine in ("bias", "none") else Tensor(w, requires_grad=True)
         bias = None if affine in ("weight", "none") else Tensor(b, requires_grad=True)
         if affine == "arrays":
             weight, bias = w, b  # constants: no gradient asked
-        out = (F.batch_norm(x, None, None, weight, bias, training=True) if fused
-               else composite_batch_norm(x, weight, bias))
-        if fused:
-            assert out.grad_fn.name == "batch_norm"
+        out = fn(x, weight, bias)
+        assert out.shape == data.shape and (fn is composite or out.grad_fn.name == name)
         wanted = [t for t in (x, weight, bias) if isinstance(t, Tensor)]
         grads = grad(out, wanted, upstream, create_graph=create_graph)
         results.append([out.data] + [g.data for g in grads])
-        assert all(g.dtype == t.dtype for g, t in zip(grads, wanted))
+        assert all(g.dtype == t.dtype and g.shape == t.shape for g, t in zip(grads, wanted))
         recorded.append([g.grad_fn is not None for g in grads])
     assert recorded[0] == recorded[1] and (create_graph or not any(recorded[0]))
-    tolerance = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
-    for fused, composite in zip(*results):
-        assert fused.dtype == composite.dtype
-        np.testing.assert_allclose(fused, composite, **tolerance)
+    tolerance = (dict(rtol=1e-4, atol=1e-4) if data.dtype == np.float32
+                 else dict(rtol=1e-9, atol=1e-10))
+    for fused_value, composite_value in zip(*results):
+        assert fused_value.dtype == composite_value.dtype
+        np.testing.assert_allclose(fused_value, composite_value, **tolerance)
 
 
 @pytest.mark.parametrize("layout", [np.ascontiguousarray, channels_last])
@@ -214,28 +223,10 @@ def test_the_layer_norm_op_equals_the_composite(shape, k, dtype, affine, create_
     rng = np.random.default_rng(seed)
     data = (rng.normal(size=shape) * 3 + 1).astype(dtype)
     w, b = rng.normal(size=normalized).astype(dtype), rng.normal(size=normalized).astype(dtype)
-    upstream = rng.normal(size=shape).astype(dtype)
-    results, recorded = [], []
-    for fused in (True, False):
-        x = Tensor(data, requires_grad=True)
-        weight = None if affine in ("bias", "none") else Tensor(w, requires_grad=True)
-        bias = None if affine in ("weight", "none") else Tensor(b, requires_grad=True)
-        if affine == "arrays":
-            weight, bias = w, b
-        out = (F.layer_norm(x, normalized, weight, bias) if fused
-               else composite_layer_norm(x, k, weight, bias))
-        if fused:
-            assert out.grad_fn.name == "layer_norm" and out.shape == shape
-        wanted = [t for t in (x, weight, bias) if isinstance(t, Tensor)]
-        grads = grad(out, wanted, upstream, create_graph=create_graph)
-        results.append([out.data] + [g.data for g in grads])
-        assert all(g.dtype == t.dtype and g.shape == t.shape for g, t in zip(grads, wanted))
-        recorded.append([g.grad_fn is not None for g in grads])
-    assert recorded[0] == recorded[1] and (create_graph or not any(recorded[0]))
-    tolerance = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
-    for fused, composite in zip(*results):
-        assert fused.dtype == composite.dtype
-        np.testing.assert_allclose(fused, composite, **tolerance)
+    assert_fused_equals_composite(
+        "layer_norm", lambda x, w, b: F.layer_norm(x, normalized, w, b),
+        lambda x, w, b: composite_layer_norm(x, k, w, b), data, w, b, affine,
+        rng.normal(size=shape).astype(dtype), create_graph)
 
 
 def test_layer_norm_output_can_be_written_without_changing_its_gradient():
@@ -368,21 +359,27 @@ def test_batchnorm1d_matches_torch_over_steps_and_modes():
     for step, mode in enumerate(["train", "train", "eval", "train", "eval"]):
         ours.train(mode == "train")
         theirs.train(mode == "train")
-        x = rng.normal(size=(6, 3, 4)) * 2 + step
-        leaf_x, torch_x = leaf(x), torch.tensor(x, requires_grad=True)
-        out, expected = ours(leaf_x), theirs(torch_x)
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-13)
-        upstream = rng.normal(size=x.shape)
-        expected.backward(torch.tensor(upstream))
-        gx, gw, gb = grad(out, (leaf_x, ours.weight, ours.bias), upstream)
-        np.testing.assert_allclose(gx.data, torch_x.grad.numpy(), rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(gw.data, theirs.weight.grad.numpy(), rtol=1e-10)
-        np.testing.assert_allclose(gb.data, theirs.bias.grad.numpy(), rtol=1e-10)
-        theirs.zero_grad()
-        np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-13)
-        np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-13,
-                                   atol=1e-15)
+        assert_step_matches_torch(torch, ours, theirs, rng.normal(size=(6, 3, 4)) * 2 + step,
+                                  np.asarray, rng)
     assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == 3
+
+
+def assert_step_matches_torch(torch, ours, theirs, x, layout, rng):
+    """One forward and backward of a batch-norm module and PyTorch's on x (laid out by
+    ``layout`` for ours): outputs, the three gradients and the running statistics equal."""
+    leaf_x, torch_x = leaf(layout(x)), torch.tensor(x, requires_grad=True)
+    out, expected = ours(leaf_x), theirs(torch_x)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-13)
+    upstream = rng.normal(size=x.shape)
+    expected.backward(torch.tensor(upstream))
+    gx, gw, gb = grad(out, (leaf_x, ours.weight, ours.bias), upstream)
+    np.testing.assert_allclose(gx.data, torch_x.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gw.data, theirs.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(gb.data, theirs.bias.grad.numpy(), rtol=1e-10)
+    theirs.zero_grad()
+    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-13,
+                               atol=1e-15)
 
 
 def test_layer_norm_matches_torch():
@@ -407,15 +404,6 @@ def test_batchnorm2d_matches_torch_in_training_in_either_layout(layout):
     ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3).double()
     ours.weight.data[...] = theirs.weight.data.numpy()[...] = [0.5, 1.5, -1.0]
     ours.bias.data[...] = theirs.bias.data.numpy()[...] = [0.1, -0.2, 0.3]
-    x = rng.normal(size=(4, 3, 5, 6)) * 2 + 1
-    leaf_x, torch_x = leaf(layout(x)), torch.tensor(x, requires_grad=True)
-    out, expected = ours(leaf_x), theirs(torch_x)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-13)
-    upstream = rng.normal(size=x.shape)
-    expected.backward(torch.tensor(upstream))
-    gx, gw, gb = grad(out, (leaf_x, ours.weight, ours.bias), upstream)
-    np.testing.assert_allclose(gx.data, torch_x.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(gw.data, theirs.weight.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(gb.data, theirs.bias.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-13)
-    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-13)
+    for step in range(2):
+        assert_step_matches_torch(torch, ours, theirs, rng.normal(size=(4, 3, 5, 6)) * 2 + step,
+                                  layout, rng)
