@@ -40,7 +40,7 @@ def weight_matrix(w, channels_last):
 class Conv2d(Op):
     """x (N, C, H, W) correlated with w (O, C, kh, kw), plus b (O,): im2col and one matrix
     product, fused so that the input gradient never forms the (N OH OW, C kh kw) matrix of the
-    windows' gradients (but with create_graph);
+    windows' gradients (except under create_graph);
     dx = col2im(g W), dw = gᵀ cols, db = Σ g (g as an (N OH OW, O) matrix)."""
     __slots__ = ("stride", "padding", "channels_last")
     name = "conv2d"
