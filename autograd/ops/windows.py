@@ -20,15 +20,23 @@ def output_size(size, kernel, stride, padding):
     return (size + 2 * padding - kernel) // stride + 1
 
 
+def pad(x, padding, pad_value):
+    """The numpy array ``x`` (..., H, W) with (ph, pw) rows and columns of ``pad_value`` on each
+    side, laid out in memory as x is; x itself without padding."""
+    ph, pw = padding
+    if not (ph or pw):
+        return x
+    *lead, height, width = x.shape
+    padded = empty_in_layout_of(x, (*lead, height + 2 * ph, width + 2 * pw))
+    padded[...] = pad_value
+    padded[..., ph:ph + height, pw:pw + width] = x
+    return padded
+
+
 def extract(x, kernel, stride, padding, pad_value):
     """The windows of the numpy array ``x`` (a view of ``x``, or of its padded copy)."""
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    if ph or pw:
-        *lead, height, width = x.shape
-        padded = empty_in_layout_of(x, (*lead, height + 2 * ph, width + 2 * pw))
-        padded[...] = pad_value
-        padded[..., ph:ph + height, pw:pw + width] = x
-        x = padded
+    (kh, kw), (sh, sw) = kernel, stride
+    x = pad(x, padding, pad_value)
     *lead, height, width = x.shape
     oh, ow = output_size(height, kh, sh, 0), output_size(width, kw, sw, 0)
     *lead_strides, stride_h, stride_w = x.strides

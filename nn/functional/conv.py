@@ -1,16 +1,16 @@
 """Convolution and pooling over NCHW images, built on the engine's sliding windows.
 
-Each is the ``windows`` view (im2col without a Python loop) and one op over it: a matrix
-product for ``conv2d`` (fused into one node), a max or a mean over each window for the pools.
-A max pool whose windows tile the image is one op over strided slices instead. Their rules are
-written in ops that arrays and Tensors share, so every one is differentiable to any order.
+``conv2d`` is the ``windows`` view (im2col without a Python loop) and a matrix product, fused
+into one node; ``avg_pool2d`` the view and a mean over each window; ``max_pool2d`` one op over
+strided slices of the image, with no copy of the windows. Their rules are written in ops that
+arrays and Tensors share, so every one is differentiable to any order.
 """
 import numpy as np
 
 from autograd import Tensor
 from autograd.ops import Op, apply
-from autograd.ops.helpers import column_sums, memory_order, value
-from autograd.ops.windows import col2im, output_size, pair, window_arguments, windows
+from autograd.ops.helpers import column_sums, memory_order, value, zeros_in_layout_of
+from autograd.ops.windows import col2im, output_size, pad, pair, window_arguments, windows
 
 
 def im2col(x, kernel, stride, padding, channels_last):
@@ -155,28 +155,31 @@ def _meeting(offset, stride, padding, out_size, size):
     return slice(first, stop), slice(start, start + (stop - first - 1) * stride + 1, stride)
 
 
-class TiledMax(Op):
-    """The maximum of each kh x kw tile of x (N, C, H, W): a max pool whose stride is its kernel,
-    without padding. The maximum of the kh kw strided slices (one per place in a tile), so no
-    copy of the windows is made, as ``windows`` and ``max`` would;
-    dx = g at each tile's maxima, split evenly between ties (as the engine's ``max``). Rows and
-    columns past the last whole tile get no gradient."""
-    __slots__ = ("kernel",)
-    name = "tiled_max"
+class StridedMax(Op):
+    """The maximum of each kh x kw window of x (N, C, H, W), the windows ``stride`` apart on x
+    padded by ``padding``: the elementwise maximum of the kh kw strided slices of the (padded)
+    image, one per place in a window, so no copy of the windows is made, as ``windows`` and
+    ``max`` would; dx = g at each window's maxima, split evenly between ties (as the engine's
+    ``max``) and summed where windows overlap. The padding (the dtype's lowest value) never
+    wins; rows and columns that no window reaches get no gradient."""
+    __slots__ = ("kernel", "stride", "padding")
+    name = "strided_max"
     label = "max_pool2d"  # what the user called, in messages and graphs
     saves_output = True
 
-    def __init__(self, kernel):
-        self.kernel = kernel
+    def __init__(self, kernel, stride, padding):
+        self.kernel, self.stride, self.padding = kernel, stride, padding
 
-    def slices(self, x):
-        """The (N, C, OH, OW) views of x, one per place (p, q) in a tile, in row order."""
-        (kh, kw), (height, width) = self.kernel, x.shape[2:]
-        bottom, right = height - height % kh, width - width % kw
-        return [x[:, :, p:bottom:kh, q:right:kw] for p in range(kh) for q in range(kw)]
+    def slices(self, image, x):
+        """The (N, C, OH, OW) views of the padded ``image`` of x, one per place (p, q) in a
+        window, in row order."""
+        (kh, kw), (sh, sw) = self.kernel, self.stride
+        oh, ow = map(output_size, x.shape[2:], self.kernel, self.stride, self.padding)
+        return [image[:, :, p:p + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw]
+                for p in range(kh) for q in range(kw)]
 
     def forward(self, x):
-        first, *rest = self.slices(x)
+        first, *rest = self.slices(pad(x, self.padding, _lowest(x.dtype)), x)
         if not rest:
             out = first.copy(order="K")
         else:
@@ -188,27 +191,49 @@ class TiledMax(Op):
 
     def backward(self, g, x):
         x = value(x)
-        slices, out = self.slices(x), self.saved
+        out = self.saved
+        slices = self.slices(pad(x, self.padding, _lowest(x.dtype)), x)
         ties = [part == out for part in slices]
         if out.dtype.kind == "f" and np.isnan(out).any():  # a NaN is the maximum
             ties = [tie | np.isnan(part) for tie, part in zip(ties, slices)]
         count = ties[0].astype(x.dtype if x.dtype.kind == "f" else np.float64)
         for tie in ties[1:]:
             count += tie
-        (kh, kw), (height, width) = self.kernel, x.shape[2:]
-        if type(g) is np.ndarray:
-            # into count, laid out as x is: g may not be (a Flatten's gradient is C-ordered),
-            # and mixed layouts would make each of the kh kw products below 8 times slower
-            share = np.divide(g, count, out=count) if g.dtype == count.dtype else g / count
-            whole = height % kh == 0 and width % kw == 0
-            gx = (np.empty_like if whole else np.zeros_like)(x, dtype=share.dtype)
-            for part, tie in zip(self.slices(gx), ties):
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
+        height, width = x.shape[2:]
+        if type(g) is not np.ndarray:
+            # a Tensor (create_graph): each window's gradient as a window of col2im, which
+            # records
+            weights = np.stack([tie / count for tie in ties], axis=-1).reshape(
+                out.shape + (kh, kw))
+            return col2im(g.reshape(g.shape + (1, 1)) * weights, (height, width), self.kernel,
+                          self.stride, self.padding)
+        # into count, laid out as x is: g may not be (a Flatten's gradient is C-ordered), and
+        # mixed layouts would make each of the kh kw products below 8 times slower
+        share = np.divide(g, count, out=count) if g.dtype == count.dtype else g / count
+        if ph or pw:
+            gx = zeros_in_layout_of(share, (*x.shape[:2], height + 2 * ph, width + 2 * pw))
+        elif (sh, sw) == (kh, kw) and height % kh == 0 and width % kw == 0:
+            gx = np.empty_like(x, dtype=share.dtype)  # tiles: every element in one window
+        else:
+            gx = np.zeros_like(x, dtype=share.dtype)
+        parts = self.slices(gx, x)
+        if sh >= kh and sw >= kw:  # windows that do not overlap: each slice written once
+            for part, tie in zip(parts, ties):
                 np.multiply(share, tie, out=part)
-            return gx
-        # a Tensor (create_graph): each tile's gradient as a window of col2im, which records
-        weights = np.stack([tie / count for tie in ties], axis=-1).reshape(out.shape + (kh, kw))
-        return col2im(g.reshape(g.shape + (1, 1)) * weights, (height, width), self.kernel,
-                      self.kernel, (0, 0))
+        else:
+            product = np.empty_like(share)
+            for part, tie in zip(parts, ties):
+                part += np.multiply(share, tie, out=product)
+        # without padding, gx itself: the engine takes a leaf's gradient as it is only when it
+        # owns its memory (no view)
+        return gx[:, :, ph:ph + height, pw:pw + width] if ph or pw else gx
+
+
+def _lowest(dtype):
+    """The lowest value of ``dtype``, finite: the pools' padding, which no maximum takes, and
+    that detect_anomaly does not see as an inf."""
+    return np.finfo(dtype).min if dtype.kind == "f" else np.iinfo(dtype).min
 
 
 def _image(x, what):
@@ -256,13 +281,14 @@ def _pool_arguments(x, kernel_size, stride, padding, what):
     return kernel, stride, padding
 
 
-def _stacked_windows(x, kernel, stride, padding, pad_value=0.0):
-    """The windows of x (N, C, H, W) as (kh kw, N, C, OH, OW): one slab per window element.
+def _stacked_windows(x, kernel, stride, padding):
+    """The windows of x (N, C, H, W), zero-padded, as (kh kw, N, C, OH, OW): one slab per
+    window element.
 
-    A copy laid out as x is, so that the max or mean over axis 0 runs over whole slabs (numpy
-    reduces tiny axes that are innermost in memory ten times slower).
+    A copy laid out as x is, so that the mean over axis 0 runs over whole slabs (numpy reduces
+    tiny axes that are innermost in memory ten times slower).
     """
-    cols = windows(x, kernel, stride, padding, pad_value)  # (N, C, OH, OW, kh, kw), a view
+    cols = windows(x, kernel, stride, padding)  # (N, C, OH, OW, kh, kw), a view
     order = memory_order(cols.data.strides[:4])
     cols = cols.transpose(4, 5, *order)
     cols = cols.reshape((kernel[0] * kernel[1],) + cols.shape[2:])  # the copy
@@ -273,25 +299,13 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     """The maximum of each kh x kw window of x (N, C, H, W) or (C, H, W).
 
     ``stride`` defaults to ``kernel_size``; the padding never wins a maximum. The gradient goes
-    to each window's maximum, split evenly between tied elements (the engine's ``max``). A
-    pool whose windows tile the image (stride = kernel, no padding) is one op over strided
-    slices (``TiledMax``); any other is ``windows`` and ``max``.
+    to each window's maximum, split evenly between tied elements (the engine's ``max``). One
+    op over strided slices of the image (``StridedMax``).
     """
     x, unbatched = _image(x, "max_pool2d")
     kernel, stride, padding = _pool_arguments(x, kernel_size, stride, padding, "max_pool2d")
-    if stride == kernel and padding == (0, 0):
-        out = apply(TiledMax(kernel), x)
-        return out.reshape(out.shape[1:]) if unbatched else out
-    out = _window_max(x, kernel, stride, padding)
+    out = apply(StridedMax(kernel, stride, padding), x)
     return out.reshape(out.shape[1:]) if unbatched else out
-
-
-def _window_max(x, kernel, stride, padding):
-    """The max of each window of the Tensor x (N, C, H, W), any windows: ``windows`` and ``max``."""
-    # the lowest finite value, not -inf: the same maxima (no window is all padding), and
-    # detect_anomaly sees no inf
-    lowest = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    return _stacked_windows(x, kernel, stride, padding, lowest).max(axis=0)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import nn
 from autograd import Tensor, detect_anomaly, grad, gradcheck, gradgradcheck
 from nn import functional as F
-from nn.functional import conv as conv_module
+from autograd.ops.windows import windows
 
 
 def leaf(array):
@@ -93,33 +93,44 @@ def test_max_pool2d_overlapping_windows_add_up_at_a_shared_maximum():
     np.testing.assert_array_equal(g.data[0, 0], expected)
 
 
-@settings(max_examples=60, deadline=None)
+def window_max(x, kernel, stride, padding):
+    """The max pool as the engine's ``windows`` and ``max``: the reference for StridedMax's
+    values and gradients, ties and NaN included (its padding the dtype's lowest value)."""
+    lowest = np.finfo(x.dtype).min
+    return windows(x, kernel, stride, padding, lowest).max(axis=(-2, -1))
+
+
+@settings(max_examples=80, deadline=None)
 @given(shape=st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(1, 7),
                        st.integers(1, 7)),
-       kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)), seed=st.integers(0, 2**16),
+       kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       stride=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       padded=st.tuples(st.booleans(), st.booleans()), seed=st.integers(0, 2**16),
        dtype=st.sampled_from([np.float32, np.float64]), last=st.booleans(),
        nan=st.booleans())
-def test_tiling_max_pool_matches_windows_and_max_with_ties_and_nan(shape, kernel, seed, dtype,
-                                                                  last, nan):
+def test_max_pool_matches_windows_and_max_with_ties_and_nan(shape, kernel, stride, padded, seed,
+                                                           dtype, last, nan):
     kernel = (min(kernel[0], shape[2]), min(kernel[1], shape[3]))
+    padding = tuple(k // 2 if p else 0 for k, p in zip(kernel, padded))
     rng = np.random.default_rng(seed)
     values = rng.integers(0, 3, size=shape).astype(dtype)  # three values: many ties
     if nan and values.size:
         values.flat[rng.integers(values.size)] = np.nan
     x = Tensor(channels_last(values) if last else values, requires_grad=True)
-    tiled = F.max_pool2d(x, kernel)
-    assert type(tiled.grad_fn).__name__ == "TiledMax"
-    general = conv_module._window_max(x, kernel, kernel, (0, 0))
-    assert tiled.dtype == dtype and tiled.shape == general.shape
-    np.testing.assert_array_equal(tiled.data, general.data)  # NaN where NaN
-    upstream = rng.normal(size=tiled.shape).astype(dtype)
-    (g_tiled,) = grad(tiled, x, upstream)
-    (g_general,) = grad(general, x, upstream)
-    (g_graph,) = grad(F.max_pool2d(x, kernel), x, upstream, create_graph=True)  # Tensor rule
-    assert g_tiled.dtype == g_graph.dtype == dtype
-    for g in (g_tiled, g_graph):
-        np.testing.assert_allclose(g.data, g_general.data, rtol=1e-6 if dtype == np.float32
-                                   else 1e-14, atol=0)
+    pooled = F.max_pool2d(x, kernel, stride, padding)
+    assert type(pooled.grad_fn).__name__ == "StridedMax"
+    reference = window_max(x, kernel, stride, padding)
+    assert pooled.dtype == dtype and pooled.shape == reference.shape
+    np.testing.assert_array_equal(pooled.data, reference.data)  # NaN where NaN
+    upstream = rng.normal(size=pooled.shape).astype(dtype)
+    (g_pooled,) = grad(pooled, x, upstream)
+    (g_reference,) = grad(reference, x, upstream)
+    (g_graph,) = grad(F.max_pool2d(x, kernel, stride, padding), x, upstream,
+                      create_graph=True)  # the Tensor rule
+    assert g_pooled.dtype == g_graph.dtype == dtype
+    for g in (g_pooled, g_graph):
+        np.testing.assert_allclose(g.data, g_reference.data, rtol=1e-6 if dtype == np.float32
+                                   else 1e-14, atol=1e-6 if dtype == np.float32 else 1e-14)
 
 
 def test_tiling_max_pool_gives_no_gradient_past_the_last_whole_tile_and_keeps_the_layout():
