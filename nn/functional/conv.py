@@ -1,15 +1,15 @@
 """Convolution and pooling over NCHW images, built on the engine's sliding windows.
 
 ``conv2d`` is the ``windows`` view (im2col without a Python loop) and a matrix product, fused
-into one node; ``avg_pool2d`` the view and a mean over each window; ``max_pool2d`` one op over
-strided slices of the image, with no copy of the windows. Their rules are written in ops that
-arrays and Tensors share, so every one is differentiable to any order.
+into one node; ``max_pool2d`` and ``avg_pool2d`` are one op each over the strided slices of
+the image, with no copy of the windows. Their rules are written in ops that arrays and Tensors
+share, so every one is differentiable to any order.
 """
 import numpy as np
 
 from autograd import Tensor
 from autograd.ops import Op, apply
-from autograd.ops.helpers import column_sums, memory_order, value, zeros_in_layout_of
+from autograd.ops.helpers import column_sums, empty_in_layout_of, value, zeros_in_layout_of
 from autograd.ops.windows import col2im, output_size, pad, pair, window_arguments, windows
 
 
@@ -155,17 +155,11 @@ def _meeting(offset, stride, padding, out_size, size):
     return slice(first, stop), slice(start, start + (stop - first - 1) * stride + 1, stride)
 
 
-class StridedMax(Op):
-    """The maximum of each kh x kw window of x (N, C, H, W), the windows ``stride`` apart on x
-    padded by ``padding``: the elementwise maximum of the kh kw strided slices of the (padded)
-    image, one per place in a window, so no copy of the windows is made, as ``windows`` and
-    ``max`` would; dx = g at each window's maxima, split evenly between ties (as the engine's
-    ``max``) and summed where windows overlap. The padding (the dtype's lowest value) never
-    wins; rows and columns that no window reaches get no gradient."""
+class _StridedPool(Op):
+    """A pool over the kh x kw windows of x (N, C, H, W), ``stride`` apart on x padded by
+    ``padding``, computed from the kh kw strided slices of the padded image (one per place in
+    a window), so no copy of the windows is made, as ``windows`` would."""
     __slots__ = ("kernel", "stride", "padding")
-    name = "strided_max"
-    label = "max_pool2d"  # what the user called, in messages and graphs
-    saves_output = True
 
     def __init__(self, kernel, stride, padding):
         self.kernel, self.stride, self.padding = kernel, stride, padding
@@ -177,6 +171,50 @@ class StridedMax(Op):
         oh, ow = map(output_size, x.shape[2:], self.kernel, self.stride, self.padding)
         return [image[:, :, p:p + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw]
                 for p in range(kh) for q in range(kw)]
+
+    def scatter(self, share, ties, x):
+        """The gradient of x from ``share`` (N, C, OH, OW), each window's gradient per place in
+        it: at each place (p, q), share times the mask ``ties[p kw + q]`` (all of share if ties
+        is None), added where the place's slice lies."""
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
+        height, width = x.shape[2:]
+        if ph or pw:
+            gx = zeros_in_layout_of(share, (*x.shape[:2], height + 2 * ph, width + 2 * pw))
+        elif (sh, sw) == (kh, kw) and height % kh == 0 and width % kw == 0:
+            gx = np.empty_like(x, dtype=share.dtype)  # tiles: every element in one window
+        else:
+            gx = np.zeros_like(x, dtype=share.dtype)
+        overlap = sh < kh or sw < kw  # else each slice is written once
+        product = np.empty_like(share) if overlap and ties is not None else None
+        for i, part in enumerate(self.slices(gx, x)):
+            if ties is None and overlap:
+                part += share
+            elif ties is None:
+                part[...] = share
+            elif overlap:
+                part += np.multiply(share, ties[i], out=product)
+            else:
+                np.multiply(share, ties[i], out=part)
+        # without padding, gx itself: the engine takes a leaf's gradient as it is only when it
+        # owns its memory (no view)
+        return gx[:, :, ph:ph + height, pw:pw + width] if ph or pw else gx
+
+    def col2im(self, g, weights, x):
+        """Under create_graph (g a Tensor): each window's gradient, g times ``weights``
+        (..., kh, kw), as a window of col2im, which records."""
+        return col2im(g.reshape(g.shape + (1, 1)) * weights, x.shape[2:], self.kernel,
+                      self.stride, self.padding)
+
+
+class StridedMax(_StridedPool):
+    """The maximum of each window: the elementwise maximum of the slices; dx = g at each
+    window's maxima, split evenly between ties (as the engine's ``max``) and summed where
+    windows overlap. The padding (the dtype's lowest value) never wins; rows and columns that
+    no window reaches get no gradient."""
+    __slots__ = ()
+    name = "strided_max"
+    label = "max_pool2d"  # what the user called, in messages and graphs
+    saves_output = True
 
     def forward(self, x):
         first, *rest = self.slices(pad(x, self.padding, _lowest(x.dtype)), x)
@@ -199,35 +237,38 @@ class StridedMax(Op):
         count = ties[0].astype(x.dtype if x.dtype.kind == "f" else np.float64)
         for tie in ties[1:]:
             count += tie
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
-        height, width = x.shape[2:]
         if type(g) is not np.ndarray:
-            # a Tensor (create_graph): each window's gradient as a window of col2im, which
-            # records
-            weights = np.stack([tie / count for tie in ties], axis=-1).reshape(
-                out.shape + (kh, kw))
-            return col2im(g.reshape(g.shape + (1, 1)) * weights, (height, width), self.kernel,
-                          self.stride, self.padding)
+            weights = np.stack([tie / count for tie in ties], axis=-1)
+            return self.col2im(g, weights.reshape(out.shape + self.kernel), x)
         # into count, laid out as x is: g may not be (a Flatten's gradient is C-ordered), and
         # mixed layouts would make each of the kh kw products below 8 times slower
         share = np.divide(g, count, out=count) if g.dtype == count.dtype else g / count
-        if ph or pw:
-            gx = zeros_in_layout_of(share, (*x.shape[:2], height + 2 * ph, width + 2 * pw))
-        elif (sh, sw) == (kh, kw) and height % kh == 0 and width % kw == 0:
-            gx = np.empty_like(x, dtype=share.dtype)  # tiles: every element in one window
-        else:
-            gx = np.zeros_like(x, dtype=share.dtype)
-        parts = self.slices(gx, x)
-        if sh >= kh and sw >= kw:  # windows that do not overlap: each slice written once
-            for part, tie in zip(parts, ties):
-                np.multiply(share, tie, out=part)
-        else:
-            product = np.empty_like(share)
-            for part, tie in zip(parts, ties):
-                part += np.multiply(share, tie, out=product)
-        # without padding, gx itself: the engine takes a leaf's gradient as it is only when it
-        # owns its memory (no view)
-        return gx[:, :, ph:ph + height, pw:pw + width] if ph or pw else gx
+        return self.scatter(share, ties, x)
+
+
+class StridedMean(_StridedPool):
+    """The mean of each window, its zero padding counted: the sum of the slices over kh kw;
+    dx = g / (kh kw) at every place of each window, summed where windows overlap."""
+    __slots__ = ()
+    name = "strided_mean"
+    label = "avg_pool2d"  # what the user called, in messages and graphs
+    reads_inputs = False  # the rule needs x's shape only
+
+    def forward(self, x):
+        first, *rest = self.slices(pad(x, self.padding, 0), x)
+        out = first.astype(x.dtype if x.dtype.kind == "f" else np.float64, order="K")
+        for part in rest:
+            out += part  # laid out as x is
+        out /= len(rest) + 1
+        return out
+
+    def backward(self, g, x):
+        size = self.kernel[0] * self.kernel[1]
+        if type(g) is not np.ndarray:
+            return self.col2im(g, np.full(g.shape + self.kernel, 1 / size, g.dtype), x)
+        share = empty_in_layout_of(x, g.shape).astype(g.dtype, copy=False)
+        np.divide(g, size, out=share)  # laid out as x is (see StridedMax)
+        return self.scatter(share, None, x)
 
 
 def _lowest(dtype):
@@ -281,20 +322,6 @@ def _pool_arguments(x, kernel_size, stride, padding, what):
     return kernel, stride, padding
 
 
-def _stacked_windows(x, kernel, stride, padding):
-    """The windows of x (N, C, H, W), zero-padded, as (kh kw, N, C, OH, OW): one slab per
-    window element.
-
-    A copy laid out as x is, so that the mean over axis 0 runs over whole slabs (numpy reduces
-    tiny axes that are innermost in memory ten times slower).
-    """
-    cols = windows(x, kernel, stride, padding)  # (N, C, OH, OW, kh, kw), a view
-    order = memory_order(cols.data.strides[:4])
-    cols = cols.transpose(4, 5, *order)
-    cols = cols.reshape((kernel[0] * kernel[1],) + cols.shape[2:])  # the copy
-    return cols.transpose(0, *(1 + np.argsort(order)))
-
-
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """The maximum of each kh x kw window of x (N, C, H, W) or (C, H, W).
 
@@ -316,5 +343,5 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     """
     x, unbatched = _image(x, "avg_pool2d")
     kernel, stride, padding = _pool_arguments(x, kernel_size, stride, padding, "avg_pool2d")
-    out = _stacked_windows(x, kernel, stride, padding).mean(axis=0)
+    out = apply(StridedMean(kernel, stride, padding), x)
     return out.reshape(out.shape[1:]) if unbatched else out

@@ -93,11 +93,14 @@ def test_max_pool2d_overlapping_windows_add_up_at_a_shared_maximum():
     np.testing.assert_array_equal(g.data[0, 0], expected)
 
 
-def window_max(x, kernel, stride, padding):
-    """The max pool as the engine's ``windows`` and ``max``: the reference for StridedMax's
-    values and gradients, ties and NaN included (its padding the dtype's lowest value)."""
-    lowest = np.finfo(x.dtype).min
-    return windows(x, kernel, stride, padding, lowest).max(axis=(-2, -1))
+def window_pool(pool, x, kernel, stride, padding):
+    """The pool as the engine's ``windows`` and ``max`` or ``mean``: the reference for the
+    strided pools' values and gradients, ties and NaN included (a max pool's padding is the
+    dtype's lowest value, an average pool's zeros)."""
+    if pool == "max":
+        lowest = np.finfo(x.dtype).min
+        return windows(x, kernel, stride, padding, lowest).max(axis=(-2, -1))
+    return windows(x, kernel, stride, padding).mean(axis=(-2, -1))
 
 
 @settings(max_examples=80, deadline=None)
@@ -107,9 +110,9 @@ def window_max(x, kernel, stride, padding):
        stride=st.tuples(st.integers(1, 4), st.integers(1, 4)),
        padded=st.tuples(st.booleans(), st.booleans()), seed=st.integers(0, 2**16),
        dtype=st.sampled_from([np.float32, np.float64]), last=st.booleans(),
-       nan=st.booleans())
-def test_max_pool_matches_windows_and_max_with_ties_and_nan(shape, kernel, stride, padded, seed,
-                                                           dtype, last, nan):
+       nan=st.booleans(), pool=st.sampled_from(["max", "avg"]))
+def test_pools_match_windows_and_a_reduction_with_ties_and_nan(shape, kernel, stride, padded,
+                                                              seed, dtype, last, nan, pool):
     kernel = (min(kernel[0], shape[2]), min(kernel[1], shape[3]))
     padding = tuple(k // 2 if p else 0 for k, p in zip(kernel, padded))
     rng = np.random.default_rng(seed)
@@ -117,15 +120,16 @@ def test_max_pool_matches_windows_and_max_with_ties_and_nan(shape, kernel, strid
     if nan and values.size:
         values.flat[rng.integers(values.size)] = np.nan
     x = Tensor(channels_last(values) if last else values, requires_grad=True)
-    pooled = F.max_pool2d(x, kernel, stride, padding)
-    assert type(pooled.grad_fn).__name__ == "StridedMax"
-    reference = window_max(x, kernel, stride, padding)
+    function = F.max_pool2d if pool == "max" else F.avg_pool2d
+    pooled = function(x, kernel, stride, padding)
+    assert pooled.grad_fn.name == ("strided_max" if pool == "max" else "strided_mean")
+    reference = window_pool(pool, x, kernel, stride, padding)
     assert pooled.dtype == dtype and pooled.shape == reference.shape
-    np.testing.assert_array_equal(pooled.data, reference.data)  # NaN where NaN
+    np.testing.assert_allclose(pooled.data, reference.data, rtol=1e-6, atol=0)  # NaN at NaN
     upstream = rng.normal(size=pooled.shape).astype(dtype)
     (g_pooled,) = grad(pooled, x, upstream)
     (g_reference,) = grad(reference, x, upstream)
-    (g_graph,) = grad(F.max_pool2d(x, kernel, stride, padding), x, upstream,
+    (g_graph,) = grad(function(x, kernel, stride, padding), x, upstream,
                       create_graph=True)  # the Tensor rule
     assert g_pooled.dtype == g_graph.dtype == dtype
     for g in (g_pooled, g_graph):
