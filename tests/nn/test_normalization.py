@@ -15,6 +15,11 @@ def leaf(array):
     return Tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
 
 
+def channels_last(array):
+    """The same (N, C, H, W) values, laid out in memory as (N, H, W, C), as conv2d outputs are."""
+    return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
 # ---- by hand ------------------------------------------------------------------------------------
 def test_batch_norm_training_by_hand():
     x = np.array([[1.0, 10.0], [3.0, 10.0], [5.0, 16.0]])   # N=3, C=2
@@ -92,11 +97,6 @@ def test_the_batch_norm_gradient_of_a_plain_sum_is_zero():
     x = leaf(np.random.default_rng(0).normal(size=(6, 2)))
     (g,) = grad(F.batch_norm(x, None, None, training=True).sum(), x)
     np.testing.assert_allclose(g.data, 0, atol=1e-14)
-
-
-def channels_last(array):
-    """The same (N, C, H, W) values laid out as (N, H, W, C) in memory, as conv2d's outputs."""
-    return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
 def composite_batch_norm(x, w, b, eps=EPS):
