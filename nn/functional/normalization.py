@@ -48,23 +48,26 @@ class BatchNorm(Op):
             x = as_tensor(x)
             axes = (0,) + tuple(range(2, x.ndim))
             normalised, std = _standardised(x, axes, self.eps)
-            db = g.sum(axis=axes, keepdims=True)
             dw = (g * normalised).sum(axis=axes, keepdims=True)
             gx = None
             if need_x:
-                gx = (g - db / count - normalised * (dw / count)) / std
+                gx = g - normalised * (dw / count)
+                gx = (gx - gx.mean(axis=axes, keepdims=True)) / std  # the mean last (see below)
                 if w is not None:
                     gx = gx * w.reshape(shape)
-            return (gx, dw.reshape(-1) if need_w else None, db.reshape(-1) if need_b else None)
+            return (gx, dw.reshape(-1) if need_w else None,
+                    g.sum(axis=axes).reshape(-1) if need_b else None)
         centred, inverse_std = self.saved
-        db = _channel_sums(g) if need_b or need_x else None
+        db = _channel_sums(g) if need_b else None
         dw = _channel_sums(g * centred) * inverse_std if need_w or need_x else None  # Σ g x̂
         gx = None
         if need_x:
             scale = inverse_std if w is None else inverse_std * w
             gx = centred * (dw * inverse_std / count).reshape(shape)  # x̂ dw / m
             np.subtract(g, gx, out=gx)
-            gx -= (db / count).reshape(shape)
+            # the mean of g - x̂ dw / m taken last, as each channel of dx sums to 0: a channel
+            # of close values, whose x̂ does not quite sum to 0, keeps that
+            gx -= (_channel_sums(gx) / count).reshape(shape)
             gx *= scale.reshape(shape)
         return gx, (dw if need_w else None), (db if need_b else None)
 
@@ -110,8 +113,8 @@ class LayerNorm(Op):
             axes = tuple(range(len(leading), x.ndim))
             normalised, std = _standardised(as_tensor(x), axes, self.eps)
             ghat = g if w is None else g * w
-            gx = (ghat - ghat.mean(axis=axes, keepdims=True)
-                  - normalised * (ghat * normalised).mean(axis=axes, keepdims=True)) / std
+            gx = ghat - normalised * (ghat * normalised).mean(axis=axes, keepdims=True)
+            gx = (gx - gx.mean(axis=axes, keepdims=True)) / std  # the mean last (see below)
             return (gx if need_x else None,
                     (g * normalised).sum(axis=leading) if need_w else None,
                     g.sum(axis=leading) if need_b else None)
@@ -126,7 +129,9 @@ class LayerNorm(Op):
             ghat = g if w is None else g * w.reshape(size)
             gx = normalised * (np.add.reduce(ghat * normalised, 1, keepdims=True) / size)
             np.subtract(ghat, gx, out=gx)
-            gx -= np.add.reduce(ghat, 1, keepdims=True) / size
+            # the mean of ĝ - x̂ mean(ĝ x̂) taken last, as the rows of dx sum to 0: a row of
+            # close values, whose x̂ does not quite sum to 0, keeps that
+            gx -= np.add.reduce(gx, 1, keepdims=True) / size
             gx *= inverse_std
             gx = gx.reshape(x.shape)
         return gx, gw, gb
