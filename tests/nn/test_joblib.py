@@ -5,11 +5,13 @@ Each backend runs the same GridSearchCV (MLPClassifier on part of digits) and cr
 run's bit for bit. ``-s`` shows the seconds each backend took.
 """
 import time
+import warnings
 
 import joblib
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_val_score
 
 import nn
@@ -70,8 +72,12 @@ def test_loky_processes_give_the_sequential_scores(problems, sequential):
 
 def test_threads_give_the_sequential_scores(problems, sequential):
     # Each thread has its own grad mode: one fit's no_grad scoring leaves the other recording.
-    with joblib.parallel_config(backend="threading"):
+    # recorded: a filter cannot hide the fits' warnings in threads (see test_threading.py)
+    with warnings.catch_warnings(record=True) as caught, \
+            joblib.parallel_config(backend="threading"):
+        warnings.simplefilter("always")
         assert_same_scores(scores(problems, n_jobs=2), sequential, "threading")
+    assert {w.category for w in caught} <= {ConvergenceWarning}
 
 
 @pytest.fixture(scope="module")

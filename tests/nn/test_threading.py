@@ -43,11 +43,15 @@ def test_cross_val_score_under_joblib_threads_equals_the_sequential_scores(digit
     estimator = MLPClassifier(hidden_layer_sizes=(16,), max_iter=12, learning_rate_init=0.01,
                               batch_size=30, early_stopping=True, n_iter_no_change=100,
                               random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    # recorded, not filtered: scikit-learn's joblib wrapper empties the process's warning
+    # filters in each worker thread before it sets them again, so no filter hides a warning
+    # that a fit in another thread gives meanwhile
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         sequential = cross_val_score(estimator, X, y, cv=6)
         with joblib.parallel_backend("threading", n_jobs=6):
             threaded = cross_val_score(estimator, X, y, cv=6)
+    assert {w.category for w in caught} == {ConvergenceWarning}  # each fit runs to max_iter
     assert np.all(sequential > 0.5)  # real fits, not chance
     np.testing.assert_array_equal(threaded, sequential)
 
