@@ -98,7 +98,8 @@ def cross_entropy(x, target):
 
 
 def backward(loss):
-    """Every node of the chain once, from the loss back: each has one input made by a node."""
+    """Every node of the chain once, from the loss back to the first layer, whose input needs
+    no gradient."""
     node, g = loss.node, np.ones((), loss.data.dtype)
     while g is not None:
         x, g = node.backward(g)

@@ -25,14 +25,14 @@ def test_the_floor_engine_takes_the_hand_written_networks_steps(dtype):
     X, y = rng.normal(size=(150, W1_SIZES[0])).astype(dtype), rng.integers(0, 10, 150)
     params = initial_params(W1_SIZES, np.dtype(dtype))
     floor = benchmark_floor.FloorTrainer(params, X, y)
-    numpy = TRAINERS["numpy"](params, X, y, "adam", 1e-3)
+    hand_written = TRAINERS["numpy"](params, X, y, "adam", 1e-3)
     batches = numpy_mlp.batch_indices(rng.permutation(len(X)), 64)  # the last one is short
     for idx in batches * 2:
         loss, *seconds = floor.step_phases(idx)
-        expected, *_ = benchmark_floor.numpy_phases(numpy, idx)
+        expected, *_ = benchmark_floor.numpy_phases(hand_written, idx)
         assert loss == pytest.approx(expected, rel=1e-12 if dtype == np.float64 else 1e-5)
         assert all(s >= 0 for s in seconds)
-    for p, (W, b) in zip(floor.params[::2], numpy.net.params):
+    for p, (W, b) in zip(floor.params[::2], hand_written.net.params):
         np.testing.assert_allclose(p.data, W, rtol=1e-10 if dtype == np.float64 else 1e-4)
     assert floor.params[0].data.dtype == dtype
     assert not np.array_equal(floor.params[0].data, params[0][0])  # it did train
