@@ -32,8 +32,9 @@ def test_the_floor_engine_takes_the_hand_written_networks_steps(dtype):
         expected, *_ = benchmark_floor.numpy_phases(hand_written, idx)
         assert loss == pytest.approx(expected, rel=1e-12 if dtype == np.float64 else 1e-5)
         assert all(s >= 0 for s in seconds)
-    for p, (W, b) in zip(floor.params[::2], hand_written.net.params):
-        np.testing.assert_allclose(p.data, W, rtol=1e-10 if dtype == np.float64 else 1e-4)
+    expected = [a for pair in hand_written.net.params for a in pair]  # W0, b0, W1, b1
+    for p, a in zip(floor.params, expected, strict=True):
+        np.testing.assert_allclose(p.data, a, rtol=1e-10 if dtype == np.float64 else 1e-4)
     assert floor.params[0].data.dtype == dtype
     assert not np.array_equal(floor.params[0].data, params[0][0])  # it did train
 
