@@ -154,10 +154,10 @@ def npgrad_phases(trainer, idx):
     return loss.item(), t1 - t0, t2 - t1, time.perf_counter() - t2
 
 
-def compare(dtype, epochs, data=None):
+def compare(dtype, epochs):
     """{system: (median ms/epoch, [median µs/step of forward, backward, step], last loss)}
     over ``epochs`` epochs after two of warm-up, the three systems in turn each epoch."""
-    X, y, _ = w1_training_data({"data": data}, np.dtype(dtype))
+    X, y, _ = w1_training_data({}, np.dtype(dtype))
     params = initial_params(W1_SIZES, np.dtype(dtype))
     systems = {"numpy": (TRAINERS["numpy"](params, X, y, "adam", 1e-3), numpy_phases),
                "npgrad": (TRAINERS["npgrad"](params, X, y, "adam", 1e-3), npgrad_phases),
@@ -183,13 +183,10 @@ def main(argv=None):
     p = cli.Parser(description=__doc__.split("\n")[0])
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     p.add_argument("--epochs", type=int, default=20, help="timed epochs per system")
-    p.add_argument("--data", help="W1's data file (benchmark_common.save_w1_data)")
     args = p.parse_args(argv)
     if args.epochs < 1:
         p.error(f"--epochs must be at least 1, got {args.epochs}")
-    if args.data is not None and not os.path.isfile(args.data):
-        p.error(f"--data {args.data}: no such file (benchmark_common.save_w1_data writes it)")
-    results = compare(args.dtype, args.epochs, args.data)
+    results = compare(args.dtype, args.epochs)
     base = results["numpy"][0]
     print(f"W1 {args.dtype}, median of {args.epochs} epochs, the systems in turn:")
     for name, (ms, (fwd, bwd, step), loss) in results.items():
