@@ -188,7 +188,8 @@ def main(argv=None):
         p.error(f"--epochs must be at least 1, got {args.epochs}")
     results = compare(args.dtype, args.epochs)
     base = results["numpy"][0]
-    print(f"W1 {args.dtype}, median of {args.epochs} epochs, the systems in turn:")
+    source = w1_training_data({}, np.dtype(args.dtype))[2]  # synthetic without scikit-learn
+    print(f"W1 {args.dtype} on {source}, median of {args.epochs} epochs, the systems in turn:")
     for name, (ms, (fwd, bwd, step), loss) in results.items():
         print(f"  {name:7s} {ms:7.2f} ms/epoch  {ms / base:5.2f}x numpy   per step: forward "
               f"{fwd:6.1f} µs, backward {bwd:6.1f}, step {step:6.1f}   last loss {loss:.7f}")

@@ -44,7 +44,8 @@ def test_the_command_prints_each_system_with_the_same_last_loss():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "W1 float64, median of 1 epochs, the systems in turn:"
+    assert lines[0] == ("W1 float64 on sklearn.datasets.load_digits, median of 1 epochs, the "
+                        "systems in turn:")
     rows = {line.split()[0]: line for line in lines[1:]}
     assert list(rows) == ["numpy", "npgrad", "floor"]
     assert "1.00x numpy" in rows["numpy"]
