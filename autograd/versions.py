@@ -34,20 +34,30 @@ def record_update(array):
         return _stamp(array)
 
 
-def count_updates(tensors):
+def memory_keys(tensors):
+    """The keys under which the memory of each of ``tensors``' data is recorded, for
+    ``count_updates``: valid while those tensors keep those very arrays as data."""
+    keys = []
+    with _lock:
+        for t in tensors:
+            root = owner(t.data)
+            key = id(root)
+            if key not in _last_update:
+                weakref.finalize(root, _last_update.pop, key, None)  # forget it with the buffer
+                _last_update[key] = 0  # before every stamp: as if never updated
+            keys.append(key)
+    return keys
+
+
+def count_updates(tensors, keys):
     """``t._version += 1`` for each of ``tensors``, whose data were each just written in place
-    (an optimizer's step): one call and one lock for them all."""
+    (an optimizer's step): one call and one lock for them all. ``keys`` are their memory's, as
+    ``memory_keys`` gave them for these very arrays."""
     with _lock:
         stamp = _Mode.last_update = next(clock)  # one stamp for all: each was written before
         for t in tensors:
             t._updates = getattr(t, "_updates", 0) + 1
-            root = t.data
-            if root.base is not None:
-                root = owner(root)
-            key = id(root)
-            if key not in _last_update:
-                weakref.finalize(root, _last_update.pop, key, None)  # forget it with the buffer
-            _last_update[key] = stamp
+        _last_update.update(dict.fromkeys(keys, stamp))
 
 
 def _stamp(array):

@@ -18,6 +18,8 @@ from operator import attrgetter, is_, is_not
 
 import numpy as np
 
+from autograd.versions import memory_keys
+
 MAX_SIZE = 1 << 17  # numbers in a group: above this, gathering costs more than the calls saved
 _grad_of, _data_of = attrgetter("grad"), attrgetter("data")
 _shape_of, _dtype_of = attrgetter("shape"), attrgetter("dtype")
@@ -54,6 +56,9 @@ class FlatGroup:
         self._views = [(name, views[name]) for name in names]
         self._shapes = [data.shape for data in self.datas]
         self._dtypes = [data.dtype for data in self.datas]
+        # the parameters' memory as the in-place record knows it (``members`` checks that each
+        # parameter's data is still the array laid out here)
+        self.memory_keys = memory_keys(self.params)
 
     def _buffer(self, flat):
         """``flat`` and its views, one shaped like each parameter."""

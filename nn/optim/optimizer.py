@@ -154,7 +154,7 @@ class Optimizer:
             update(layout.work, layout.grad, layout.flat_state, step)
             for (_, data, _), change in zip(members, layout.works):
                 data += change
-            count_updates(layout.params)
+            count_updates(layout.params, layout.memory_keys)
             return
         step = None
         n_scratch = 2 if weight_decay or maximize else 1

@@ -256,6 +256,32 @@ def test_backward_through_a_graph_saved_before_a_flat_step_raises():
         loss2.backward()
 
 
+def test_every_flat_step_is_seen_by_graphs_saved_before_it_views_included():
+    # the layout keeps its parameters' memory keys from its first step: later steps through
+    # the same layout must still reach the record, for a parameter that views a larger buffer
+    buffer = np.ones(8)
+    w = Tensor(buffer[:6].reshape(3, 2), requires_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    opt = Adam([w, b])
+    for step in range(3):
+        loss = (w * w).sum() + (b * b).sum()
+        untouched = (Tensor(np.ones((4, 3))) @ w).sum()  # d/dw reads x only
+        w.grad, b.grad = np.full((3, 2), 0.5), np.full(2, 0.5)
+        opt.step()
+        (layout,) = opt._flat.values()
+        assert layout.params == (w, b)
+        untouched.backward()
+        with pytest.raises(RuntimeError, match="modified in place"):
+            loss.backward()
+    assert w._version == b._version == 3
+    alias = Tensor(buffer[6:], requires_grad=True)  # another view of w's buffer
+    read = (alias * alias).sum()
+    w.grad, b.grad = np.ones((3, 2)), np.ones(2)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        read.backward()  # the buffer was written, as PyTorch's shared storage
+
+
 @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
 def test_a_copied_optimizer_steps_as_the_original(how, monkeypatch):
     import copy
