@@ -148,44 +148,44 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
         if node.recorded_at < updates:  # an in-place update since it was recorded
             _check_inputs(node)
         second = node.second
-        if second is _UNARY:
+        if second is _UNARY:  # its input needs a gradient, or the node would not be recorded
             first = node.first
-            arrays, origins = (first,), (node.first_origin,)
-            if create_graph:
-                result = node.backward(upstream, as_input(first, origins[0]))
-            else:
-                result = node.backward(upstream, first)
-            if type(result) is not tuple:
-                result = (result,)
+            result = node.backward(upstream, as_input(first, node.first_origin)
+                                   if create_graph else first)
+            if type(result) is tuple:
+                (result,) = result
+            edges = ((first, node.first_origin, result, True),)
         elif second is _VARIADIC:
-            arrays, origins = node.first, node.first_origin
+            arrays = node.first
             if create_graph:
-                result = node.backward(upstream, *map(as_input, arrays, origins))
+                result = node.backward(upstream, *map(as_input, arrays, node.first_origin))
             else:
                 result = node.backward(upstream, *arrays)
+            edges = zip(arrays, node.first_origin, result, node.needs_input_grad)
         elif second is _FREED:
             _check_inputs(node)  # raises: freed by an earlier backward
         else:
             first = node.first
-            arrays, origins = (first, second), (node.first_origin, node.second_origin)
             if create_graph:
-                result = node.backward(upstream, as_input(first, origins[0]),
-                                       as_input(second, origins[1]))
+                result = node.backward(upstream, as_input(first, node.first_origin),
+                                       as_input(second, node.second_origin))
             else:
                 result = node.backward(upstream, first, second)
-        for value, parent, g, needed in zip(arrays, origins, result, node.needs_input_grad):
+            edges = zip((first, second), (node.first_origin, node.second_origin), result,
+                        node.needs_input_grad)
+        conformed = node.conforms and not create_graph  # its rule gave inputs' shapes, dtypes
+        for value, parent, g, needed in edges:
             if not needed or g is None:
                 continue
-            # two numpy scalars of one type have one shape, (), and one dtype: nothing to do
-            kind = type(g)
-            if kind is _ndarray or kind is not type(value):
-                if g.shape != value.shape:
-                    g = unbroadcast(g, value.shape)
-                dtype = value.dtype
-                if g.dtype is not dtype and g.dtype != dtype:  # dtypes are mostly singletons
-                    g = g.astype(dtype)
+            # mostly the input's shape and dtype already (dtypes are mostly singletons); two
+            # numpy scalars of one type have one shape, (), and one dtype: nothing to look up
+            if not conformed:
+                kind = type(g)
+                if (kind is _ndarray or kind is not type(value)) and (
+                        g.shape != value.shape or g.dtype is not value.dtype):
+                    g = _conform(g, value)
             if anomaly:
-                _check_gradient(node, origins, parent, g)
+                _check_gradient(node, parent, g)
             if isinstance(parent, Tensor):  # a leaf
                 if targets is None or parent in targets:
                     if parent in captured:
@@ -211,19 +211,24 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                         by_stamp[single.recorded_at] = single
                         heappush(heap, -single.recorded_at)
                         single = None
-                    stamp = parent.recorded_at
-                    by_stamp[stamp] = parent
-                    heappush(heap, -stamp)
-        if not retain_graph:  # free the node's inputs and saved values, in the slots it set
-            node.first = node.first_origin = None
-            if second is not _UNARY:
-                node.second_origin = None
+                    by_stamp[parent.recorded_at] = parent
+                    heappush(heap, -parent.recorded_at)
+        if not retain_graph:  # free the node's inputs and saved values (one slot unused if unary)
+            node.first = node.first_origin = node.second_origin = node.saved = None
             node.second = _FREED
-            node.saved = None
     return captured
 
 
 _ndarray = np.ndarray
+
+
+def _conform(g, value):
+    """``g`` summed to ``value``'s shape (undoing broadcasting) and cast to its dtype."""
+    if g.shape != value.shape:
+        g = unbroadcast(g, value.shape)
+    if g.dtype != value.dtype:
+        g = g.astype(value.dtype)
+    return g
 
 
 def _check_inputs(node):
@@ -275,9 +280,9 @@ def _check_versions(node):
                 f"sharing its memory); update a copy() instead, or update after the backward")
 
 
-def _check_gradient(node, origins, parent, g):
+def _check_gradient(node, parent, g):
     if not np.isfinite(g.data if isinstance(g, Tensor) else g).all():
-        i = next(k for k, o in enumerate(origins) if o is parent)  # by identity: == on Tensors
+        i = next(k for k, o in enumerate(node.origins()) if o is parent)  # by identity
         shapes = input_shapes(node.input_values())
         raise FloatingPointError(
             f"the backward of '{node.title}' produced NaN or inf in the gradient of input {i} "

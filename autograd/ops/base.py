@@ -52,6 +52,10 @@ class Op:
     # True for ops whose rule reads an input only for the other inputs' gradients (mul,
     # matmul: dx = g y): x * 3 never reads x, so an update of x after the forward is harmless.
     bilinear = False
+    # True for ops whose rule, given arrays and an upstream gradient of the output's shape and
+    # dtype, returns each gradient in its input's shape and dtype already (no broadcasting to
+    # undo, no cast): the engine then skips its per-input check. Under create_graph it checks.
+    conforms = False
     # ops whose output can share its input's memory (reshape, transpose, getitem...) define
     # ``view_of(array)``, which takes that view; their outputs remember their base (``_base``)
     view_of = None
@@ -181,18 +185,25 @@ def apply(op, *args):
             second = second[()]
         out = op.forward(xa, second)
         needs = _NEEDS_2[x_is_tensor and x._requires_grad][y_is_tensor and y._requires_grad]
-    else:  # three or more inputs (linear's x, w, b): their arrays, needs and origins, in one loop
-        arrays, needs, origins = [], [], []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a.data)
-                needs.append(a._requires_grad)
-                origins.append(a.grad_fn or a)
-            else:
-                arrays.append(a)
-                needs.append(False)
-                origins.append(None)
-        xa, needs = tuple(arrays), tuple(needs)
+    else:  # three or more inputs: their arrays, needs and origins
+        if (len(args) == 3 and isinstance(args[0], Tensor) and isinstance(args[1], Tensor)
+                and isinstance(args[2], Tensor)):  # linear's x, w, b, without a loop
+            x, y, z = args
+            xa = (x.data, y.data, z.data)
+            needs = (x._requires_grad, y._requires_grad, z._requires_grad)
+            origins = (x.grad_fn or x, y.grad_fn or y, z.grad_fn or z)
+        else:
+            arrays, needs, origins = [], [], []
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a.data)
+                    needs.append(a._requires_grad)
+                    origins.append(a.grad_fn or a)
+                else:
+                    arrays.append(a)
+                    needs.append(False)
+                    origins.append(None)
+            xa, needs, origins = tuple(arrays), tuple(needs), tuple(origins)
         out = op.forward(*xa)
         second = _VARIADIC
     if type(out) is not np.ndarray:
@@ -215,7 +226,7 @@ def apply(op, *args):
             if op.view_of is not None:
                 result._base = (x, op)  # an in-place write through the view reaches x
         elif second is _VARIADIC:
-            op.first_origin = tuple(origins)
+            op.first_origin = origins
         else:
             op.first_origin = (x.grad_fn or x) if x_is_tensor else None
             op.second_origin = (y.grad_fn or y) if y_is_tensor else None

@@ -94,6 +94,7 @@ class ReLU(Op):
     """max(x, 0);  dx = g [x > 0]."""
     __slots__ = ()
     name = "relu"
+    conforms = True  # g (the output's shape and dtype, which are x's) times a mask
 
     def forward(self, x):
         zero = _SCALAR_ZERO.get(type(x))

@@ -46,6 +46,14 @@ class Linear(Op):
         return gx, gw, upstream  # summed to b's shape by the engine
 
 
+class UniformLinear(Linear):
+    """Linear on inputs of one dtype with a bias of shape (out,), or none: its rule's gradients
+    come out in the inputs' shapes and dtypes (``Op.conforms``), which ``linear`` knows from
+    the checks it makes anyway."""
+    __slots__ = ()
+    conforms = True
+
+
 _SHAPED = (Tensor, np.ndarray)
 
 
@@ -67,9 +75,14 @@ def linear(x, w, b=None):
                          f"{w_shape}: the input's last axis must have {w_shape[0]} "
                          f"(in_features) entries")
     if b is None:
-        return apply(Linear(), x, w)
+        uniform = getattr(x, "dtype", None) is getattr(w, "dtype", False)
+        return apply(UniformLinear() if uniform else Linear(), x, w)
     b_shape = b.shape if isinstance(b, _SHAPED) else np.shape(b)
-    if b_shape != w_shape[1:]:
+    if b_shape == w_shape[1:]:
+        dtype = getattr(w, "dtype", None)  # None for a list: no fast path
+        if getattr(x, "dtype", False) is dtype and getattr(b, "dtype", False) is dtype:
+            return apply(UniformLinear(), x, w, b)
+    else:
         out_shape = x_shape[:-1] + w_shape[1:]
         try:
             fits = np.broadcast_shapes(b_shape, out_shape) == out_shape
@@ -80,3 +93,4 @@ def linear(x, w, b=None):
                              f"shape {out_shape} (input {x_shape} @ weight {w_shape}); pass a "
                              f"bias of shape ({w_shape[1]},), one per output feature")
     return apply(Linear(), x, w, b)
+

@@ -18,6 +18,7 @@ class CrossEntropy(Op):
     __slots__ = ("target", "reduction")
     name = "cross_entropy"
     reads_inputs = False
+    conforms = True  # softmax(x) - onehot, in x's shape and dtype, scaled by g of x's dtype
 
     def __init__(self, target, reduction):
         self.target, self.reduction = target, reduction
