@@ -64,6 +64,15 @@ def linear(x, w, b=None):
     The shapes are checked first (a few tuple comparisons), so a mismatch names the argument
     at fault, both shapes and the shape that would fit.
     """
+    if isinstance(x, Tensor) and isinstance(w, Tensor) and isinstance(b, Tensor):
+        # the layer's case, on the arrays (a Tensor's shape and dtype are properties): one dtype,
+        # a 2-D weight that fits x, a bias of shape (out,); anything else is checked below
+        xa, wa, ba = x.data, w.data, b.data
+        dtype = wa.dtype
+        if (wa.ndim == 2 and ba.ndim == 1 and xa.ndim and xa.dtype is dtype
+                and ba.dtype is dtype and xa.shape[-1] == wa.shape[0]
+                and len(ba) == wa.shape[1]):
+            return apply(UniformLinear(), x, w, b)
     # Tensors and arrays inline (this runs once per layer per step), anything else by np.shape
     x_shape = x.shape if isinstance(x, _SHAPED) else np.shape(x)
     w_shape = w.shape if isinstance(w, _SHAPED) else np.shape(w)
