@@ -157,6 +157,17 @@ def cross_entropy(logits, target, reduction="mean", weight=None, ignore_index=-1
     the logits' shape (the mean divides by N; differentiable in the target too).
     ``label_smoothing`` ε mixes q with the uniform distribution: (1 - ε) q + ε / C.
     """
+    if (isinstance(logits, Tensor) and type(target) is np.ndarray and weight is None
+            and not label_smoothing and ignore_index < 0 and reduction in _REDUCTIONS):
+        # a training loop's case, checked without the calls below: integer labels, one per
+        # row, no weights, no label to ignore among the classes
+        data = logits.data
+        if (data.ndim == 2 and target.ndim == 1 and len(target) == len(data)
+                and target.dtype.kind in "iu"):
+            try:
+                return apply(CrossEntropy(target, reduction), logits)
+            except _UnknownLabel:
+                pass  # a label outside the classes: ignore_index, or an error said below
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
