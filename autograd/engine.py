@@ -22,8 +22,10 @@ from .versions import updated_after
 
 def backward(tensor, gradient=None, retain_graph=False):
     """Accumulate (``+=``) d tensor / d leaf into the ``.grad`` of every leaf that requires grad."""
-    if gradient is None and tensor.requires_grad and tensor.data.size == 1:
-        seeds = (np.array(1, dtype=tensor.data.dtype).reshape(tensor.data.shape),)  # a scalar loss
+    data = tensor.data
+    if gradient is None and tensor._requires_grad and data.size == 1:  # a scalar loss
+        seed = np.array(1, dtype=data.dtype)
+        seeds = (seed.reshape(data.shape) if data.ndim else seed,)
     else:
         seeds = _seeds((tensor,), (gradient,), create_graph=False)
     owned = set()
