@@ -53,7 +53,10 @@ class FlatGroup:
                       for i, (p, data) in enumerate(zip(self.params, self.datas))]
         # the same, a sequence per check, for the common case (see ``_all_members``)
         self._entries = [state[p] for p in self.params]
-        self._views = [(name, views[name]) for name in names]
+        # every state entry's views, one name after another: (entries, names), and the views
+        self._view_keys = ([state[p] for p in self.params] * len(names),
+                           [name for name in names for _ in self.params])
+        self._view_values = [view for name in names for view in views[name]]
         self._shapes = [data.shape for data in self.datas]
         self._dtypes = [data.dtype for data in self.datas]
         # the parameters' memory as the in-place record knows it (``members`` checks that each
@@ -102,16 +105,13 @@ class FlatGroup:
         grads = list(map(_grad_of, params))
         entries = self._entries
         steps = list(map(dict.get, entries, repeat("step")))  # compared, not hashed: any count
-        if not (all(map(is_not, grads, repeat(None)))
+        if not (list(map(getattr, grads, repeat("shape"), repeat(None))) == self._shapes
                 and all(map(is_, map(_data_of, params), self.datas))
                 and all(map(is_, map(state.get, params), entries))
                 and steps.count(steps[0]) == len(steps)
-                and list(map(_shape_of, grads)) == self._shapes
-                and list(map(_dtype_of, grads)) == self._dtypes):
-            return None
-        for name, views in self._views:
-            if not all(map(is_, map(dict.get, entries, repeat(name)), views)):
-                return None
+                and list(map(_dtype_of, grads)) == self._dtypes
+                and all(map(is_, map(dict.get, *self._view_keys), self._view_values))):
+            return None  # (a missing gradient has no shape, so it fails the first test)
         return grads
 
 
