@@ -102,4 +102,3 @@ def linear(x, w, b=None):
                              f"shape {out_shape} (input {x_shape} @ weight {w_shape}); pass a "
                              f"bias of shape ({w_shape[1]},), one per output feature")
     return apply(Linear(), x, w, b)
-

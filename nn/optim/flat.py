@@ -14,7 +14,7 @@ buffers, the state given new views) only when the group changes: another set of 
 a gradient, a rebound ``p.data``, a state array replaced (``load_state_dict``) or a new name.
 """
 from itertools import repeat
-from operator import attrgetter, is_, is_not
+from operator import attrgetter, is_
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from autograd.versions import memory_keys
 
 MAX_SIZE = 1 << 17  # numbers in a group: above this, gathering costs more than the calls saved
 _grad_of, _data_of = attrgetter("grad"), attrgetter("data")
-_shape_of, _dtype_of = attrgetter("shape"), attrgetter("dtype")
+_dtype_of = attrgetter("dtype")
 
 
 class FlatGroup:
@@ -54,7 +54,7 @@ class FlatGroup:
         # the same, a sequence per check, for the common case (see ``_all_members``)
         self._entries = [state[p] for p in self.params]
         # every state entry's views, one name after another: (entries, names), and the views
-        self._view_keys = ([state[p] for p in self.params] * len(names),
+        self._view_keys = (self._entries * len(names),
                            [name for name in names for _ in self.params])
         self._view_values = [view for name in names for view in views[name]]
         self._shapes = [data.shape for data in self.datas]
