@@ -52,9 +52,9 @@ class FlatGroup:
         self._laid = [(p, data, state[p], tuple(views[name][i] for name in names))
                       for i, (p, data) in enumerate(zip(self.params, self.datas))]
         # the same, a sequence per check, for the common case (see ``_all_members``)
-        self.entries = [state[p] for p in self.params]
+        self._entries = [state[p] for p in self.params]
         # every state entry's views, one name after another: (entries, names), and the views
-        self._view_keys = (self.entries * len(names),
+        self._view_keys = (self._entries * len(names),
                            [name for name in names for _ in self.params])
         self._view_values = [view for name in names for view in views[name]]
         self._shapes = [data.shape for data in self.datas]
@@ -103,7 +103,7 @@ class FlatGroup:
         all else is as laid out; else None. The checks of ``members``, each a loop in C over
         the group (this runs every step, and a Python loop over the parameters costs more)."""
         grads = list(map(_grad_of, params))
-        entries = self.entries
+        entries = self._entries
         steps = list(map(dict.get, entries, repeat("step")))  # compared, not hashed: any count
         if not (list(map(getattr, grads, repeat("shape"), repeat(None))) == self._shapes
                 and all(map(is_, map(_data_of, params), self.datas))

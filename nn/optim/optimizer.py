@@ -4,8 +4,6 @@ Optimizers work on the parameters' numpy arrays directly and record no graph: ev
 writes into ``p.data`` in place and then bumps ``p._version`` once.
 """
 import numbers
-from itertools import repeat
-from operator import iadd, imul, itemgetter, setitem
 
 import numpy as np
 
@@ -141,24 +139,21 @@ class Optimizer:
         counted = "step" in self._state_counters
         flat = self._flat_layout(group, names, required) if names else None
         if flat is not None:
-            # the members are the layout's parameters, in its order, with its data and state
-            # entries (``FlatGroup.members``); the loops over them run in C where they can
             members, layout = flat
-            step = layout.entries[0]["step"] + 1 if counted else None
-            if counted:
-                for entry in layout.entries:
-                    entry["step"] = step
-            datas, grads = layout.datas, list(map(itemgetter(2), members))
-            if decay is not None:
-                list(map(imul, datas, repeat(decay)))  # data *= decay, in place
-            if maximize or weight_decay:
-                for data, grad, gathered in zip(datas, grads, layout.grads):
-                    if signed_gradient(grad, data, maximize, weight_decay, gathered) is grad:
-                        gathered[...] = grad
-            else:
-                list(map(setitem, layout.grads, repeat(Ellipsis), grads))  # gathered[...] = g
+            state = self.state
+            step = state[members[0][0]]["step"] + 1 if counted else None
+            signed = maximize or weight_decay
+            for (p, data, grad), gathered in zip(members, layout.grads):
+                if counted:
+                    state[p]["step"] = step
+                if decay is not None:
+                    data *= decay
+                if not signed or signed_gradient(grad, data, maximize, weight_decay,
+                                                 gathered) is grad:
+                    gathered[...] = grad  # np.copyto, without its Python wrapper
             update(layout.work, layout.grad, layout.flat_state, step)
-            list(map(iadd, datas, layout.works))  # data += its change, in place
+            for (_, data, _), change in zip(members, layout.works):
+                data += change
             count_updates(layout.params, layout.memory_keys)
             return
         step = None
