@@ -11,7 +11,9 @@ differentiated again. Rules therefore use only operations that arrays and Tensor
 (operators, ``.sum``, ``.reshape``, ``.T``...) and the helpers in ``autograd.ops.helpers``.
 
 Shared work lives in the engine, not in the rules: undoing broadcasting, casting to the
-input's dtype, skipping inputs that need no gradient, accumulating without aliasing.
+input's dtype, skipping inputs that need no gradient, accumulating without aliasing. (An op
+whose rule always returns its inputs' shapes and dtypes says so with ``conforms``, and the
+engine skips its check on the fast path.)
 A rule must never return one of its inputs, ``self.saved`` or the same fresh array twice.
 """
 import numpy as np
