@@ -226,8 +226,7 @@ _ndarray = np.ndarray
 
 def _conform(g, value):
     """``g`` summed to ``value``'s shape (undoing broadcasting) and cast to its dtype."""
-    if g.shape != value.shape:
-        g = unbroadcast(g, value.shape)
+    g = unbroadcast(g, value.shape)  # g itself when the shapes agree
     if g.dtype != value.dtype:
         g = g.astype(value.dtype)
     return g
