@@ -48,18 +48,18 @@ class FlatGroup:
                 if old is not None:
                     view[...] = old
                 state[p][name] = view
-        # what ``members`` checks, per parameter: (p, data, its state entry, its views)
+        # what ``gradients`` checks, per parameter: (p, data, its state entry, its views)
         self._laid = [(p, data, state[p], tuple(views[name][i] for name in names))
                       for i, (p, data) in enumerate(zip(self.params, self.datas))]
         # the same, a sequence per check, for the common case (see ``_all_members``)
-        self._entries = [state[p] for p in self.params]
+        self.entries = [state[p] for p in self.params]
         # every state entry's views, one name after another: (entries, names), and the views
-        self._view_keys = (self._entries * len(names),
+        self._view_keys = (self.entries * len(names),
                            [name for name in names for _ in self.params])
         self._view_values = [view for name in names for view in views[name]]
         self._shapes = [data.shape for data in self.datas]
         self._dtypes = [data.dtype for data in self.datas]
-        # the parameters' memory as the in-place record knows it (``members`` checks that each
+        # the parameters' memory as the in-place record knows it (``gradients`` checks that each
         # parameter's data is still the array laid out here)
         self.memory_keys = memory_keys(self.params)
 
@@ -68,25 +68,25 @@ class FlatGroup:
         return flat, [flat[a:b].reshape(data.shape)
                       for (a, b), data in zip(self._spans, self.datas)]
 
-    def members(self, params, names, state):
-        """``[(p, data, grad)]`` for the parameters of ``params`` with a gradient when they are
-        the ones laid out here, at one step, with their state arrays of ``names`` still this
-        layout's views and gradients of their own dtype and shape; else None. (One pass: this
-        runs every step.)"""
+    def gradients(self, params, names, state):
+        """The gradients of the parameters of ``params`` that have one, in this layout's order,
+        when they are the ones laid out here, at one step, with their state arrays of ``names``
+        still this layout's views and gradients of their own dtype and shape; else None. (One
+        pass: this runs every step.)"""
         if names != self.names:
             return None
         if len(params) == len(self.params) and all(map(is_, params, self.params)):
             grads = self._all_members(params, state)
             if grads is not None:
-                return list(zip(params, self.datas, grads))
-        laid, members = self._laid, []
+                return grads
+        laid, grads = self._laid, []
         count = len(laid)
         step = laid[0][2].get("step")
         for p in params:
             grad = p.grad
             if grad is None:
                 continue
-            k = len(members)
+            k = len(grads)
             if k == count:
                 return None
             q, data, entry, views = laid[k]
@@ -95,15 +95,15 @@ class FlatGroup:
                     or grad.dtype != data.dtype
                     or not all(map(is_, map(entry.get, names), views))):
                 return None
-            members.append((p, data, grad))
-        return members if len(members) == count else None
+            grads.append(grad)
+        return grads if len(grads) == count else None
 
     def _all_members(self, params, state):
         """The gradients of ``params`` (the laid parameters, in order) when each has one and
-        all else is as laid out; else None. The checks of ``members``, each a loop in C over
+        all else is as laid out; else None. The checks of ``gradients``, each a loop in C over
         the group (this runs every step, and a Python loop over the parameters costs more)."""
         grads = list(map(_grad_of, params))
-        entries = self._entries
+        entries = self.entries
         steps = list(map(dict.get, entries, repeat("step")))  # compared, not hashed: any count
         if not (list(map(getattr, grads, repeat("shape"), repeat(None))) == self._shapes
                 and all(map(is_, map(_data_of, params), self.datas))

@@ -104,11 +104,13 @@ class Optimizer:
         the next backward accumulates into the same memory.
         """
         for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
+            if set_to_none:
+                for p in group["params"]:
                     p.grad = None
-                elif p.grad is not None:
-                    p.grad.fill(0)
+            else:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.grad.fill(0)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` re-evaluates the loss first."""
@@ -139,20 +141,24 @@ class Optimizer:
         counted = "step" in self._state_counters
         flat = self._flat_layout(group, names, required) if names else None
         if flat is not None:
-            members, layout = flat
-            state = self.state
-            step = state[members[0][0]]["step"] + 1 if counted else None
-            signed = maximize or weight_decay
-            for (p, data, grad), gathered in zip(members, layout.grads):
-                if counted:
-                    state[p]["step"] = step
-                if decay is not None:
+            grads, layout = flat
+            step = None
+            if counted:
+                step = layout.entries[0]["step"] + 1
+                for entry in layout.entries:
+                    entry["step"] = step
+            if decay is not None:
+                for data in layout.datas:
                     data *= decay
-                if not signed or signed_gradient(grad, data, maximize, weight_decay,
-                                                 gathered) is grad:
-                    gathered[...] = grad  # np.copyto, without its Python wrapper
+            if maximize or weight_decay:
+                for data, grad, gathered in zip(layout.datas, grads, layout.grads):
+                    if signed_gradient(grad, data, maximize, weight_decay, gathered) is grad:
+                        gathered[...] = grad  # np.copyto, without its Python wrapper
+            else:
+                for gathered, grad in zip(layout.grads, grads):
+                    gathered[...] = grad
             update(layout.work, layout.grad, layout.flat_state, step)
-            for (_, data, _), change in zip(members, layout.works):
+            for data, change in zip(layout.datas, layout.works):
                 data += change
             count_updates(layout.params, layout.memory_keys)
             return
@@ -172,15 +178,15 @@ class Optimizer:
             data += work
 
     def _flat_layout(self, group, names, required):
-        """``(members, layout)`` when the parameters of ``group`` with a gradient can be updated
-        at once (see ``flat``): ``members`` is ``[(p, data, grad)]``, and ``layout`` the
-        FlatGroup whose views their state arrays ``names`` are, created with the state when
-        missing. None when they cannot; the caller then updates them one by one."""
+        """``(grads, layout)`` when the parameters of ``group`` with a gradient can be updated
+        at once (see ``flat``): ``layout`` is the FlatGroup whose views their state arrays
+        ``names`` are, created with the state when missing, and ``grads`` their gradients in
+        its order. None when they cannot; the caller then updates them one by one."""
         layout = self._flat.get(id(group))
         if layout is not None:
-            members = layout.members(group["params"], names, self.state)
-            if members is not None:
-                return members, layout
+            grads = layout.gradients(group["params"], names, self.state)
+            if grads is not None:
+                return grads, layout
         members = flat_members(group["params"], self.state, required)
         if members is None:
             return None
@@ -188,7 +194,7 @@ class Optimizer:
             if p not in self.state:
                 self.state[p] = self._init_state(data, group)
         layout = self._flat[id(group)] = FlatGroup(members, names, self.state)
-        return members, layout
+        return [grad for _, _, grad in members], layout
 
     def _params_with_grad(self, group, n_scratch):
         """Yield ``(data, grad, state, scratch)`` for each parameter of ``group`` with a gradient.
