@@ -1,4 +1,6 @@
-"""The backward pass. ``grad`` is the functional core; ``Tensor.backward`` is a thin layer on it.
+"""The backward pass: ``backward`` (what ``Tensor.backward`` runs) and ``grad``, the functional
+form, each with a pass of its own: backward's, the one of every training step, is on arrays
+and goes to every leaf; grad's reaches chosen inputs and can record its own ops.
 
 The traversal is iterative and runs each node's rule once every consumer has sent its
 gradient: nodes carry the stamp of a clock shared with in-place updates, so taking them latest
@@ -25,14 +27,18 @@ def backward(tensor, gradient=None, retain_graph=False):
     data = tensor.data
     if gradient is None and tensor._requires_grad and data.size == 1:  # a scalar loss
         seed = np.array(1, dtype=data.dtype)
-        seeds = (seed.reshape(data.shape) if data.ndim else seed,)
+        if data.ndim:
+            seed = seed.reshape(data.shape)
     else:
-        seeds = _seeds((tensor,), (gradient,), create_graph=False)
-    owned = set()
-    leaf_grads = _run((tensor,), seeds, retain_graph, False, None, owned)
-    for leaf, g in leaf_grads.items():
+        (seed,) = _seeds((tensor,), (gradient,), create_graph=False)
+    node = tensor.grad_fn
+    if node is None:  # a leaf: its gradient is the seed, which may be the caller's array
+        leaf_grads = {tensor: seed.copy()}
+    else:
+        leaf_grads = _to_leaves(node, seed, retain_graph)
+    for leaf, g in leaf_grads.items():  # each g is the engine's own: kept, or added in place
         if leaf.grad is None:
-            leaf.grad = g if leaf in owned else np.array(g, dtype=leaf.dtype)
+            leaf.grad = g if type(g) is _ndarray else np.array(g, dtype=leaf.dtype)
         else:
             leaf.grad += g
 
@@ -114,26 +120,103 @@ def _leading_to(targets, nodes):
     return kept
 
 
-def _run(roots, seeds, retain_graph, create_graph, targets, owned):
-    """Propagate ``seeds`` from ``roots`` and return the gradients reaching the targets.
-
-    ``targets`` None means every leaf that requires grad; otherwise it holds origins (leaf
-    Tensors, and the nodes of op results), and so do the keys of what is returned. ``owned``
-    collects the keys whose gradient buffer the engine allocated itself, the only ones it may
-    add into in place.
+def _to_leaves(node, upstream, retain_graph):
+    """``backward``'s pass: propagate ``upstream`` from ``node`` to every leaf that requires
+    grad, on arrays, and return ``{leaf: gradient}``, each gradient in the leaf's dtype and held
+    by no one else (a rule's fresh array, a copy, or a numpy scalar), to be kept or added into.
 
     Nodes run latest first: a node is stamped when it is recorded, after its inputs, so all
     its consumers have run when it comes off the heap, and the pass needs no count of them.
-    The heap and ``pending`` hold only the frontier, not the whole graph.
+    The heap and ``pending`` hold only the frontier, not the whole graph; while the frontier is
+    one node (all along a chain), that node and its gradient are carried in locals instead.
     """
-    kept = None if targets is None else _leading_to(targets, reachable(roots))
+    captured, pending, heap, by_stamp, summed = {}, {}, [], {}, set()
+    anomaly = is_anomaly_enabled()
+    updates = _Mode.last_update
+    while True:
+        if node.recorded_at < updates:  # an in-place update since it was recorded
+            _check_inputs(node)
+        second = node.second
+        if second is _UNARY:  # its input needs a gradient, or the node would not be recorded
+            first = node.first
+            result = node.backward(upstream, first)
+            if type(result) is tuple:
+                (result,) = result
+            edges = ((first, node.first_origin, result, True),)
+        elif second is _VARIADIC:
+            arrays = node.first
+            edges = zip(arrays, node.first_origin, node.backward(upstream, *arrays),
+                        node.needs_input_grad)
+        elif second is _FREED:
+            _check_inputs(node)  # raises: freed by an earlier backward
+        else:
+            first = node.first
+            edges = zip((first, second), (node.first_origin, node.second_origin),
+                        node.backward(upstream, first, second), node.needs_input_grad)
+        conform = not node.conforms  # else its rule gave its inputs' shapes and dtypes
+        following = None  # the next node, while it is the whole frontier
+        for value, parent, g, needed in edges:
+            if not needed or g is None:
+                continue
+            if conform:  # _misfits, inline: this runs once per edge of every step
+                kind = type(g)
+                if (kind is _ndarray or kind is not type(value)) and (
+                        g.shape != value.shape or g.dtype is not value.dtype):
+                    g = _conform(g, value)
+            if anomaly:
+                _check_gradient(node, parent, g)
+            if isinstance(parent, Tensor):  # a leaf
+                previous = captured.get(parent)
+                if previous is None:  # kept if no one else holds it (or a scalar: immutable)
+                    if type(g) is _ndarray and (g.base is not None or g is upstream):
+                        g = g.copy()
+                    captured[parent] = g
+                elif type(previous) is _ndarray:
+                    previous += g
+                else:
+                    captured[parent] = previous + g
+            elif parent in pending:
+                _accumulate(pending, parent, g, False, summed)
+            elif following is None and not heap:
+                following, following_g = parent, g
+            else:  # the frontier grows past one node: all of it on the heap
+                if following is not None:
+                    if parent is following:  # the one node, reached twice
+                        following_g = following_g + g
+                        continue
+                    pending[following] = following_g
+                    by_stamp[following.recorded_at] = following
+                    heappush(heap, -following.recorded_at)
+                    following = None
+                pending[parent] = g
+                by_stamp[parent.recorded_at] = parent
+                heappush(heap, -parent.recorded_at)
+        if not retain_graph:  # free the node's inputs and saved values (one slot unused if unary)
+            node.first = node.first_origin = node.second_origin = node.saved = None
+            node.second = _FREED
+        if following is not None:
+            node, upstream = following, following_g
+        elif heap:
+            node = by_stamp.pop(-heappop(heap))  # the latest recorded: its consumers have run
+            upstream = pending.pop(node)
+        else:
+            return captured
+
+
+def _run(roots, seeds, retain_graph, create_graph, targets, owned):
+    """``grad``'s pass: propagate ``seeds`` from ``roots`` and return the gradients reaching
+    ``targets``, which hold origins (leaf Tensors, and the nodes of op results), as do the keys
+    of what is returned. ``owned`` collects the keys whose gradient buffer the engine allocated
+    itself, the only ones it may add into in place. Only the nodes with a path to a target run.
+    """
+    kept = _leading_to(targets, reachable(roots))
     # the heap holds the frontier's negated stamps (ints compare fast), ``by_stamp`` its nodes
     captured, pending, heap, by_stamp, summed = {}, {}, [], {}, set()
     for root, seed in zip(roots, seeds):
         node = root.grad_fn
-        if (node is None) if targets is None else (origin(root) in targets):
+        if origin(root) in targets:
             _accumulate(captured, origin(root), seed, False, owned)
-        if node is not None and (kept is None or node in kept):
+        if node is not None and node in kept:
             if node not in pending:
                 by_stamp[node.recorded_at] = node
                 heappush(heap, -node.recorded_at)
@@ -175,33 +258,22 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
                 result = node.backward(upstream, first, second)
             edges = zip((first, second), (node.first_origin, node.second_origin), result,
                         node.needs_input_grad)
-        conformed = node.conforms and not create_graph  # its rule gave inputs' shapes, dtypes
+        # Tensors under create_graph: conformed whatever the rule (a rule's Tensor ops may
+        # broadcast), and never added into in place
+        conform = create_graph or not node.conforms
         for value, parent, g, needed in edges:
             if not needed or g is None:
                 continue
-            # mostly the input's shape and dtype already (dtypes are mostly singletons); two
-            # numpy scalars of one type have one shape, (), and one dtype: nothing to look up
-            if not conformed:
-                kind = type(g)
-                if (kind is _ndarray or kind is not type(value)) and (
-                        g.shape != value.shape or g.dtype is not value.dtype):
-                    g = _conform(g, value)
+            if conform and _misfits(g, value):
+                g = _conform(g, value)
             if anomaly:
                 _check_gradient(node, parent, g)
-            if isinstance(parent, Tensor):  # a leaf
-                if targets is None or parent in targets:
-                    if parent in captured:
-                        _accumulate(captured, parent, g, False, owned)
-                    else:  # its first gradient, taken as is (inline: once per leaf per step)
-                        captured[parent] = g
-                        if type(g) is _ndarray and g.base is None and g is not upstream:
-                            owned.add(parent)  # no one else holds it: later adds go in place
-                continue
-            if targets is not None:
-                if parent in targets:
-                    _accumulate(captured, parent, g, False, owned)
-                if parent not in kept:
-                    continue  # leads to no target
+            if parent in targets:  # a leaf's gradient may be its own; a node's goes on below
+                fresh = (type(g) is _ndarray and g.base is None and g is not upstream
+                         and isinstance(parent, Tensor))
+                _accumulate(captured, parent, g, fresh, owned)
+            if parent not in kept:
+                continue  # a leaf, or a node that leads to no target
             if parent in pending:
                 _accumulate(pending, parent, g, False, summed)
             else:
@@ -222,6 +294,14 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
 
 
 _ndarray = np.ndarray
+
+
+def _misfits(g, value):
+    """Whether ``g`` lacks ``value``'s shape or dtype: mostly it has them, and dtypes are mostly
+    singletons; two numpy scalars of one type have one shape, (), and one dtype (no look-up)."""
+    kind = type(g)
+    return (kind is _ndarray or kind is not type(value)) and (
+        g.shape != value.shape or g.dtype is not value.dtype)
 
 
 def _conform(g, value):

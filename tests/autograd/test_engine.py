@@ -148,6 +148,44 @@ def test_backward_on_a_leaf_itself():
     assert x.grad == 1.0
 
 
+def test_backward_sums_a_node_reached_twice_along_a_chain():
+    # e * e sends both gradients to e's node while the frontier is that one node
+    x = leaf([0.1, 0.5, -0.3])
+    e = x.exp()
+    (e * e).sum().backward()
+    np.testing.assert_allclose(x.grad, 2 * np.exp(2 * x.data))
+
+
+def test_backward_when_a_chain_widens_and_joins_again():
+    # e * sin(e): e's node is the next of the chain until sin's node joins the frontier
+    x = leaf([0.1, 0.5, -0.3])
+    e = x.exp()
+    (e * e.sin()).sum().backward()
+    expected = (np.sin(np.exp(x.data)) + np.exp(x.data) * np.cos(np.exp(x.data))) \
+        * np.exp(x.data)
+    np.testing.assert_allclose(x.grad, expected)
+
+
+def test_backward_keeps_no_leaf_gradient_that_aliases_another_array():
+    # reshape's gradient is a view of its upstream, and add passes its upstream through: each
+    # leaf gets an array of its own, which a second backward adds into without touching the other
+    x, y = leaf([1.0, 2.0]), leaf([[3.0], [4.0]])
+    seed = np.array([[1.0], [2.0]])
+    (x.reshape(2, 1) + y).backward(seed)
+    assert not np.shares_memory(x.grad, y.grad) and not np.shares_memory(y.grad, seed)
+    (x.reshape(2, 1) + y).backward(seed)
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    np.testing.assert_array_equal(y.grad, [[2.0], [4.0]])
+    np.testing.assert_array_equal(seed, [[1.0], [2.0]])
+
+
+def test_backward_of_a_0d_graph_gives_0d_array_gradients():
+    x, w = leaf(2.0), leaf(3.0)
+    ((x * w) * x + w).backward()  # x reached twice, scalar gradients summed
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad == 2 * 2.0 * 3.0
+    assert type(w.grad) is np.ndarray and w.grad == 4.0 + 1.0
+
+
 def test_no_gradient_is_computed_for_inputs_that_need_none():
     x = leaf([1.0, 2.0])
     constant = Tensor([3.0, 4.0])
