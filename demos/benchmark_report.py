@@ -341,6 +341,11 @@ def render_notes(harness, table, rows):
                      "(64,) float64 Tensor that requires grad (medians over the repetitions): " +
                      ", ".join(f"{name} {r:.2f}×" for name, r in per_function.items()) +
                      ". numpy's own override check runs before npgrad sees an np.* call.")
+        floor = _median([e.get("floor") for e in w8["extra"] if e.get("floor") is not None])
+        if floor is not None:
+            notes.append(f"W8 floor: np.exp on a Tensor whose __array_ufunc__ does nothing but "
+                         f"apply the op, over t.exp(), is {floor:.2f}×: numpy's override "
+                         f"protocol alone costs that much, whatever the dispatch.")
     return notes
 
 

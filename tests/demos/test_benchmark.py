@@ -204,6 +204,7 @@ def test_w8_times_each_function_both_ways_and_reports_the_worst():
                            "np.reshape", "np.matmul"}
     assert all(0 < r < float("inf") for r in ratios.values())
     assert result["value"] == max(ratios.values()) == ratios[result["worst"]]
+    assert 0 < result["floor"] < float("inf")
 
 
 def test_w8_row_shows_the_worst_ratio_and_the_notes_each_function():
@@ -217,3 +218,15 @@ def test_w8_row_shows_the_worst_ratio_and_the_notes_each_function():
     cells = [c.strip() for c in row.strip("|").split("|")[1:]]
     assert cells[0] == "1.40×" and set(cells[1:]) == {"–"}
     assert "np.exp 1.40×, np.sum 1.10×" in markdown
+    assert "W8 floor" not in markdown  # no floor measured, none said
+
+
+def test_w8_notes_the_protocol_floor_as_the_median_of_the_repetitions():
+    harness = _FakeHarness()
+    harness.results = {"W8": {"npgrad": {"samples": [1.3, 1.5, 1.4], "extra": [
+        {"worst": "np.exp", "ratios": {"np.exp": r}, "floor": f}
+        for r, f in ((1.3, 1.25), (1.5, 1.40), (1.4, 1.31))]}}}
+    table = benchmark_report.summarise(harness, ["W8"])
+    markdown = benchmark_report.render_markdown(
+        harness, table, benchmark_report.machine_info(), ["W8"], [])
+    assert "over t.exp(), is 1.31×" in markdown
