@@ -1,4 +1,4 @@
-"""The backward pass: grad() as the functional core, Tensor.backward() on top, and fast paths."""
+"""The backward pass: grad() and Tensor.backward(), each with its own pass, and fast paths."""
 import weakref
 
 import numpy as np
