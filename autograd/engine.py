@@ -157,7 +157,7 @@ def _to_leaves(node, upstream, retain_graph):
         for value, parent, g, needed in edges:
             if not needed or g is None:
                 continue
-            if conform:  # _misfits, inline: this runs once per edge of every step
+            if conform:  # _misfits inline (grad's pass calls it): once per edge of every step
                 kind = type(g)
                 if (kind is _ndarray or kind is not type(value)) and (
                         g.shape != value.shape or g.dtype is not value.dtype):
@@ -268,8 +268,8 @@ def _run(roots, seeds, retain_graph, create_graph, targets, owned):
             if anomaly:
                 _check_gradient(node, parent, g)
             if parent in targets:  # a leaf's gradient may be its own; a node's goes on below
-                fresh = (type(g) is _ndarray and g.base is None and g is not upstream
-                         and isinstance(parent, Tensor))
+                fresh = (isinstance(parent, Tensor) and type(g) is _ndarray and g.base is None
+                         and g is not upstream)
                 _accumulate(captured, parent, g, fresh, owned)
             if parent not in kept:
                 continue  # a leaf, or a node that leads to no target
